@@ -1,0 +1,17 @@
+import type { Operation } from "fast-json-patch";
+import type { Config } from "./config/schema.js";
+import { buildPatch } from "./patch/build.js";
+import type { Plan, PodShape, Target } from "./policy/plan.js";
+import { planPod } from "./policy/planner.js";
+
+export interface Mutation {
+  plan: Plan;
+  /** JSON Patch against the object the pod came in (paths under `base`). */
+  patch: Operation[];
+}
+
+/** request → classify → plan → patch, for one pod or pod template. */
+export function mutatePod(pod: PodShape, target: Target, config: Config, base = ""): Mutation {
+  const plan = planPod(pod, target, config);
+  return { plan, patch: buildPatch(pod, plan.changes, base) };
+}

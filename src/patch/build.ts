@@ -1,0 +1,64 @@
+import type { Operation } from "fast-json-patch";
+import type { Change, PodShape } from "../policy/plan.js";
+import { escapeToken, pointer } from "./pointer.js";
+
+/**
+ * Turns planned changes into RFC 6902 operations at exact paths under `base` ("" for a Pod,
+ * "/spec/template" for a Deployment). A map or list the pod lacks is created first; one it has
+ * is only added to, so nothing the user owns is replaced.
+ */
+export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operation[] {
+  const operations: Operation[] = [];
+  const created = new Set<string>();
+
+  /** Makes sure the object or array at `path` exists, given whether the pod had it. */
+  function ensure(path: string, existed: boolean, empty: object): void {
+    if (existed || created.has(path)) return;
+    operations.push({ op: "add", path: base + path, value: empty });
+    created.add(path);
+  }
+
+  function addToList(path: string, existing: unknown[] | undefined, value: unknown): void {
+    if (existing === undefined && !created.has(path)) {
+      operations.push({ op: "add", path: base + path, value: [value] });
+      created.add(path);
+    } else {
+      operations.push({ op: "add", path: `${base}${path}/-`, value });
+    }
+  }
+
+  function addToMap(map: "annotations" | "labels", key: string, value: string, replace = false): void {
+    ensure("/metadata", pod.metadata !== undefined, {});
+    ensure(`/metadata/${map}`, pod.metadata?.[map] !== undefined, {});
+    operations.push({ op: replace ? "replace" : "add", path: `${base}/metadata/${map}/${escapeToken(key)}`, value });
+  }
+
+  for (const change of changes) {
+    switch (change.kind) {
+      case "annotation":
+        addToMap("annotations", change.key, change.value, change.replace);
+        break;
+      case "label":
+        addToMap("labels", change.key, change.value);
+        break;
+      case "volume":
+        addToList("/spec/volumes", pod.spec?.volumes, change.volume);
+        break;
+      case "volumeMount": {
+        const container = pod.spec?.containers[change.container];
+        addToList(pointer("spec", "containers", change.container, "volumeMounts"), container?.volumeMounts, change.mount);
+        break;
+      }
+      case "postStart": {
+        const lifecycle = pointer("spec", "containers", change.container, "lifecycle");
+        ensure(lifecycle, pod.spec?.containers[change.container]?.lifecycle !== undefined, {});
+        operations.push({ op: "add", path: `${base}${lifecycle}/postStart`, value: change.handler });
+        break;
+      }
+      case "startupProbe":
+        operations.push({ op: "add", path: base + pointer("spec", "containers", change.container, "startupProbe"), value: change.probe });
+        break;
+    }
+  }
+  return operations;
+}
