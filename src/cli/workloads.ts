@@ -9,10 +9,19 @@ export interface PodLocation {
 
 type Document = Record<string, unknown> & { kind?: unknown; spec?: Record<string, unknown> };
 
-const TEMPLATE_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController"];
+const TEMPLATE_KINDS = [
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "ReplicaSet",
+  "Job",
+  "ReplicationController",
+];
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** The pod a document creates, or undefined for kinds that create no pods. */

@@ -27,7 +27,8 @@ function splitImage(image: string): ImageParts {
 export function pinnedImageProblem(image: string): string | undefined {
   const { repository, tag, digest } = splitImage(image);
   if (!REPOSITORY.test(repository)) return "is not a valid image reference";
-  if (digest !== undefined && !DIGEST.test(digest)) return "has an invalid digest (want sha256:<64 hex>)";
+  if (digest !== undefined && !DIGEST.test(digest))
+    return "has an invalid digest (want sha256:<64 hex>)";
   if (tag !== undefined && !TAG.test(tag)) return "has an invalid tag";
   if (digest === undefined && tag === undefined) return "has no tag or digest; pin a version";
   if (digest === undefined && tag === "latest") return 'uses the tag "latest"; pin a version';
@@ -36,7 +37,8 @@ export function pinnedImageProblem(image: string): string | undefined {
 
 /** Istio honours sidecar.istio.io/proxyImage only when the value contains "/". */
 export function istioImageProblem(image: string): string | undefined {
-  if (!image.includes("/")) return 'has no "/" (Istio ignores such a proxyImage); give the full repository';
+  if (!image.includes("/"))
+    return 'has no "/" (Istio ignores such a proxyImage); give the full repository';
   return pinnedImageProblem(image);
 }
 

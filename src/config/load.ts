@@ -5,7 +5,9 @@ import type { z } from "zod";
 import { configSchema, type Config } from "./schema.js";
 
 /** The config shipped with meshtune, used when no path is given. */
-export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL("../../config/meshtune.yaml", import.meta.url));
+export const DEFAULT_CONFIG_PATH = fileURLToPath(
+  new URL("../../config/meshtune.yaml", import.meta.url),
+);
 
 /** A config that cannot be used; `problems` are one line each, naming the exact path. */
 export class ConfigError extends Error {
@@ -32,7 +34,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys
-        .map((key) => `${formatPath([...issue.path, key])}: unknown key; check its spelling against the configuration reference`)
+        .map(
+          (key) =>
+            `${formatPath([...issue.path, key])}: unknown key; check its spelling against the configuration reference`,
+        )
         .join("\n  ");
     case "invalid_value":
       return `${where}: ${JSON.stringify(issue.input)} is not allowed; use one of ${issue.values.map(String).join(", ")}`;
@@ -49,7 +54,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 export function parseConfig(text: string, source = "<inline>"): Config {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
-    throw new ConfigError(source, document.errors.map((error) => `YAML: ${error.message.split("\n")[0]}`));
+    throw new ConfigError(
+      source,
+      document.errors.map((error) => `YAML: ${error.message.split("\n")[0]}`),
+    );
   }
   const data: unknown = document.toJS() ?? {};
   const result = configSchema.safeParse(data, { reportInput: true });

@@ -1,12 +1,9 @@
 import { z } from "zod";
 import { isResourceQuantity, parseQuantity } from "./quantity.js";
-import {
-  istioImageProblem,
-  linkerdRepositoryProblem,
-  linkerdVersionProblem,
-} from "./images.js";
+import { istioImageProblem, linkerdRepositoryProblem, linkerdVersionProblem } from "./images.js";
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const labelKey = z.string().refine((key) => LABEL_KEY.test(key) && key.length <= 316, {
@@ -18,7 +15,8 @@ const quantity = z
   .union([z.string(), z.number()])
   .transform(String)
   .refine(isResourceQuantity, {
-    error: (issue) => `${JSON.stringify(issue.input)} is not a Kubernetes quantity (e.g. 500m, 2, 1Gi)`,
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a Kubernetes quantity (e.g. 500m, 2, 1Gi)`,
   });
 
 function imageRef(problem: (value: string) => string | undefined) {
@@ -48,12 +46,17 @@ const resources = {
   memoryLimit: quantity,
 };
 
-function requestWithinLimit(value: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string }, ctx: z.RefinementCtx) {
+function requestWithinLimit(
+  value: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string },
+  ctx: z.RefinementCtx,
+) {
   for (const [request, limit] of [
     ["cpuRequest", "cpuLimit"],
     ["memoryRequest", "memoryLimit"],
   ] as const) {
-    if ((parseQuantity(value[request]) ?? 0) > (parseQuantity(value[limit]) ?? 0)) {
+    const [requested, limited] = [parseQuantity(value[request]), parseQuantity(value[limit])];
+    // An unparsable value has its own error already.
+    if (requested !== undefined && limited !== undefined && requested > limited) {
       ctx.addIssue({
         code: "custom",
         path: [request],
@@ -90,7 +93,8 @@ const linkerdSidecar = z
       ctx.addIssue({
         code: "custom",
         path: [value.image === undefined ? "image" : "version"],
-        message: "image and version go together: Linkerd renders <image>:<version>; set both or neither",
+        message:
+          "image and version go together: Linkerd renders <image>:<version>; set both or neither",
       });
     }
   });
@@ -103,12 +107,18 @@ const profile = z.strictObject({
     .string()
     .regex(DNS_LABEL, "must be a lowercase DNS label (a-z, 0-9, -)")
     .max(63)
-    .refine((name) => name !== "off", '"off" is reserved: meshtune.dev/profile: off opts a pod out'),
+    .refine(
+      (name) => name !== "off",
+      '"off" is reserved: meshtune.dev/profile: off opts a pod out',
+    ),
   description: z.string().optional(),
   match: z
     .strictObject({
       /** Which classification signals qualify a pod; any one of them is enough. */
-      signals: z.array(z.enum(SIGNALS)).min(1).default([...SIGNALS]),
+      signals: z
+        .array(z.enum(SIGNALS))
+        .min(1)
+        .default([...SIGNALS]),
       /** The pod's labels must also match this selector. */
       podSelector: labelSelector.optional(),
     })
@@ -127,13 +137,20 @@ const profile = z.strictObject({
 });
 
 const DEFAULT_SELECTORS = [
-  { matchExpressions: [{ key: "serving.kserve.io/inferenceservice", operator: "Exists" as const, values: [] }] },
+  {
+    matchExpressions: [
+      { key: "serving.kserve.io/inferenceservice", operator: "Exists" as const, values: [] },
+    ],
+  },
   { matchLabels: { "meshtune.dev/workload": "inference" } },
 ];
 
 export const configSchema = z
   .strictObject({
-    meshes: z.array(z.enum(MESHES)).min(1).default([...MESHES]),
+    meshes: z
+      .array(z.enum(MESHES))
+      .min(1)
+      .default([...MESHES]),
     excludedNamespaces: z
       .array(z.string().regex(DNS_LABEL, "must be a namespace name"))
       .default(["kube-system", "meshtune"]),
@@ -143,7 +160,13 @@ export const configSchema = z
           .strictObject({
             names: z
               .array(z.string().min(1))
-              .default(["nvidia.com/gpu", "nvidia.com/gpu.shared", "amd.com/gpu", "habana.ai/gaudi", "google.com/tpu"]),
+              .default([
+                "nvidia.com/gpu",
+                "nvidia.com/gpu.shared",
+                "amd.com/gpu",
+                "habana.ai/gaudi",
+                "google.com/tpu",
+              ]),
             prefixes: z
               .array(z.string().min(1))
               .default(["nvidia.com/mig-", "gpu.intel.com/", "aws.amazon.com/neuron"]),
@@ -169,7 +192,11 @@ export const configSchema = z
     const seen = new Set<string>();
     config.profiles.forEach((p, index) => {
       if (seen.has(p.name)) {
-        ctx.addIssue({ code: "custom", path: ["profiles", index, "name"], message: `"${p.name}" is used by an earlier profile; names must be unique` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["profiles", index, "name"],
+          message: `"${p.name}" is used by an earlier profile; names must be unique`,
+        });
       }
       seen.add(p.name);
     });

@@ -27,10 +27,19 @@ export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operati
     }
   }
 
-  function addToMap(map: "annotations" | "labels", key: string, value: string, replace = false): void {
+  function addToMap(
+    map: "annotations" | "labels",
+    key: string,
+    value: string,
+    replace = false,
+  ): void {
     ensure("/metadata", pod.metadata !== undefined, {});
     ensure(`/metadata/${map}`, pod.metadata?.[map] !== undefined, {});
-    operations.push({ op: replace ? "replace" : "add", path: `${base}/metadata/${map}/${escapeToken(key)}`, value });
+    operations.push({
+      op: replace ? "replace" : "add",
+      path: `${base}/metadata/${map}/${escapeToken(key)}`,
+      value,
+    });
   }
 
   for (const change of changes) {
@@ -46,17 +55,29 @@ export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operati
         break;
       case "volumeMount": {
         const container = pod.spec?.containers[change.container];
-        addToList(pointer("spec", "containers", change.container, "volumeMounts"), container?.volumeMounts, change.mount);
+        addToList(
+          pointer("spec", "containers", change.container, "volumeMounts"),
+          container?.volumeMounts,
+          change.mount,
+        );
         break;
       }
       case "postStart": {
         const lifecycle = pointer("spec", "containers", change.container, "lifecycle");
         ensure(lifecycle, pod.spec?.containers[change.container]?.lifecycle !== undefined, {});
-        operations.push({ op: "add", path: `${base}${lifecycle}/postStart`, value: change.handler });
+        operations.push({
+          op: "add",
+          path: `${base}${lifecycle}/postStart`,
+          value: change.handler,
+        });
         break;
       }
       case "startupProbe":
-        operations.push({ op: "add", path: base + pointer("spec", "containers", change.container, "startupProbe"), value: change.probe });
+        operations.push({
+          op: "add",
+          path: base + pointer("spec", "containers", change.container, "startupProbe"),
+          value: change.probe,
+        });
         break;
     }
   }

@@ -31,7 +31,11 @@ function propose(draft: Draft, kind: "annotation" | "label", key: string, value:
   if (existing === value) {
     decide(draft, "unchanged", `${key} is already ${short(value)}`);
   } else {
-    decide(draft, "kept", `kept ${key}=${short(existing, 30)} set by the pod (meshtune: ${short(value, 30)})`);
+    decide(
+      draft,
+      "kept",
+      `kept ${key}=${short(existing, 30)} set by the pod (meshtune: ${short(value, 30)})`,
+    );
   }
   return false;
 }

@@ -17,7 +17,11 @@ function planImage(draft: Draft, image: string, version: string): void {
   const theirVersion = annotation(draft, LINKERD.proxyVersion);
   if ((theirImage === undefined) !== (theirVersion === undefined)) {
     const theirs = theirImage === undefined ? LINKERD.proxyVersion : LINKERD.proxyImage;
-    decide(draft, "kept", `kept the pod's ${theirs}; not pinning the other half of the Linkerd proxy image`);
+    decide(
+      draft,
+      "kept",
+      `kept the pod's ${theirs}; not pinning the other half of the Linkerd proxy image`,
+    );
     return;
   }
   proposeAnnotation(draft, LINKERD.proxyImage, image);
@@ -30,11 +34,16 @@ export function planLinkerd(draft: Draft, profile: Profile, options: MeshOptions
     return;
   }
   if (annotation(draft, LINKERD.inject) === "disabled") {
-    decide(draft, "note", `Linkerd: the pod sets ${LINKERD.inject}=disabled, so its proxy is not tuned`);
+    decide(
+      draft,
+      "note",
+      `Linkerd: the pod sets ${LINKERD.inject}=disabled, so its proxy is not tuned`,
+    );
     return;
   }
   const sidecar = profile.sidecar.linkerd;
   planSizes(draft, SIZE_KEYS, sidecar, { onInvalid: "Linkerd ignores it and uses its default" });
-  if (sidecar.image !== undefined && sidecar.version !== undefined) planImage(draft, sidecar.image, sidecar.version);
+  if (sidecar.image !== undefined && sidecar.version !== undefined)
+    planImage(draft, sidecar.image, sidecar.version);
   if (options.warmup) proposeAnnotation(draft, LINKERD.proxyAwait, "enabled");
 }

@@ -1,7 +1,15 @@
 import type { V1Container } from "@kubernetes/client-node";
 import type { PodShape } from "./plan.js";
 
-export const SERVER_KINDS = ["vllm", "tgi", "sglang", "triton", "torchserve", "ollama", "kserve"] as const;
+export const SERVER_KINDS = [
+  "vllm",
+  "tgi",
+  "sglang",
+  "triton",
+  "torchserve",
+  "ollama",
+  "kserve",
+] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 interface Fingerprint {
@@ -12,7 +20,11 @@ interface Fingerprint {
 
 // Most specific first: a KServe predictor running the vLLM image is a vLLM server.
 const FINGERPRINTS: Fingerprint[] = [
-  { kind: "vllm", images: ["vllm/vllm-openai"], commands: ["vllm serve", "vllm.entrypoints.openai.api_server"] },
+  {
+    kind: "vllm",
+    images: ["vllm/vllm-openai"],
+    commands: ["vllm serve", "vllm.entrypoints.openai.api_server"],
+  },
   { kind: "tgi", images: ["text-generation-inference"], commands: ["text-generation-launcher"] },
   { kind: "sglang", images: ["lmsysorg/sglang"], commands: ["sglang.launch_server"] },
   { kind: "triton", images: ["tritonserver"], commands: ["tritonserver"] },
@@ -48,7 +60,8 @@ export function recogniseServer(container: V1Container): ServerKind | undefined 
   const command = commandLine(container);
   const found = FINGERPRINTS.find(
     ({ images, commands }) =>
-      images.some((name) => image.includes(name)) || commands.some((text) => command.includes(text)),
+      images.some((name) => image.includes(name)) ||
+      commands.some((text) => command.includes(text)),
   );
   if (found) return found.kind;
   return container.name === "kserve-container" ? "kserve" : undefined;

@@ -10,14 +10,20 @@ import { chooseProfile } from "./profile.js";
 const MAX_EVIDENCE_LINES = 3;
 
 function explainSelection(draft: Draft, evidence: Evidence[]): void {
-  for (const { reason } of evidence.slice(0, MAX_EVIDENCE_LINES)) decide(draft, "selected", `selected: ${reason}`);
+  for (const { reason } of evidence.slice(0, MAX_EVIDENCE_LINES))
+    decide(draft, "selected", `selected: ${reason}`);
   if (evidence.length > MAX_EVIDENCE_LINES) {
     decide(draft, "selected", `selected: and ${evidence.length - MAX_EVIDENCE_LINES} more reasons`);
   }
 }
 
 function leaveAlone(reason: string, tell: boolean): Plan {
-  return { skipped: reason, decisions: [{ kind: "skipped", message: `skipped: ${reason}` }], changes: [], warnings: tell ? [reason] : [] };
+  return {
+    skipped: reason,
+    decisions: [{ kind: "skipped", message: `skipped: ${reason}` }],
+    changes: [],
+    warnings: tell ? [reason] : [],
+  };
 }
 
 /** Pod + config in, plan out: what meshtune changes on this pod, and why. Pure. */
@@ -42,6 +48,8 @@ export function planPod(pod: PodShape, target: Target, config: Config): Plan {
     profile: profile.name,
     decisions: draft.decisions,
     changes: draft.changes,
-    warnings: draft.decisions.filter(({ kind }) => kind !== "unchanged").map(({ message }) => message),
+    warnings: draft.decisions
+      .filter(({ kind }) => kind !== "unchanged")
+      .map(({ message }) => message),
   };
 }

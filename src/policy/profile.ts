@@ -21,7 +21,8 @@ function matches(profile: Profile, evidence: Evidence[], pod: PodShape): boolean
 
 export function chooseProfile(pod: PodShape, evidence: Evidence[], config: Config): ProfileChoice {
   const requested = requestedProfile(pod);
-  if (requested === PROFILE_OFF) return { skipped: `the pod opts out (${MESHTUNE.profile}: off)`, warn: true };
+  if (requested === PROFILE_OFF)
+    return { skipped: `the pod opts out (${MESHTUNE.profile}: off)`, warn: true };
   if (requested !== undefined) {
     const named = config.profiles.find((profile) => profile.name === requested);
     if (named) return { profile: named, why: `named by ${MESHTUNE.profile}` };

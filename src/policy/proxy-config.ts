@@ -8,7 +8,9 @@ type ProxyConfig = Record<string, unknown>;
 function parseProxyConfig(text: string): ProxyConfig | undefined {
   try {
     const value: unknown = parse(text);
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as ProxyConfig) : undefined;
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as ProxyConfig)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -28,17 +30,30 @@ export function planProxyConfig(draft: Draft, wanted: ProxyConfig): void {
   }
   const theirs = parseProxyConfig(text);
   if (theirs === undefined) {
-    decide(draft, "kept", `kept ${ISTIO.proxyConfig}: it does not parse as JSON or YAML (Istio will reject the pod)`);
+    decide(
+      draft,
+      "kept",
+      `kept ${ISTIO.proxyConfig}: it does not parse as JSON or YAML (Istio will reject the pod)`,
+    );
     return;
   }
   const missing: ProxyConfig = {};
   for (const [key, value] of Object.entries(wanted)) {
     if (!(key in theirs)) missing[key] = value;
     else if (JSON.stringify(theirs[key]) !== JSON.stringify(value)) {
-      decide(draft, "kept", `kept ${key}=${JSON.stringify(theirs[key])} in the pod's ${ISTIO.proxyConfig}`);
+      decide(
+        draft,
+        "kept",
+        `kept ${key}=${JSON.stringify(theirs[key])} in the pod's ${ISTIO.proxyConfig}`,
+      );
     }
   }
   if (Object.keys(missing).length === 0) return;
-  draft.changes.push({ kind: "annotation", key: ISTIO.proxyConfig, value: JSON.stringify({ ...theirs, ...missing }), replace: true });
+  draft.changes.push({
+    kind: "annotation",
+    key: ISTIO.proxyConfig,
+    value: JSON.stringify({ ...theirs, ...missing }),
+    replace: true,
+  });
   decide(draft, "set", `merged ${JSON.stringify(missing)} into the pod's ${ISTIO.proxyConfig}`);
 }

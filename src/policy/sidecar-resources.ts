@@ -30,7 +30,11 @@ function planPair(
   for (const side of ["request", "limit"] as const) {
     const value = theirs[side];
     if (value !== undefined && parseQuantity(value) === undefined) {
-      decide(draft, "note", `${keys[side]}=${JSON.stringify(value)} is not a quantity; ${options.onInvalid}`);
+      decide(
+        draft,
+        "note",
+        `${keys[side]}=${JSON.stringify(value)} is not a quantity; ${options.onInvalid}`,
+      );
     }
   }
   const userRequest = theirs.request === undefined ? undefined : parseQuantity(theirs.request);
@@ -38,20 +42,38 @@ function planPair(
   const ourRequest = parseQuantity(wanted.request) ?? 0;
   const ourLimit = parseQuantity(wanted.limit) ?? 0;
   if (userLimit !== undefined && theirs.request === undefined && ourRequest > userLimit) {
-    decide(draft, "note", `not setting ${keys.request}=${wanted.request}: above the pod's ${keys.limit}=${theirs.limit}`);
+    decide(
+      draft,
+      "note",
+      `not setting ${keys.request}=${wanted.request}: above the pod's ${keys.limit}=${theirs.limit}`,
+    );
   } else {
     proposeAnnotation(draft, keys.request, wanted.request);
   }
   if (userRequest !== undefined && theirs.limit === undefined && ourLimit < userRequest) {
-    decide(draft, "note", `not setting ${keys.limit}=${wanted.limit}: below the pod's ${keys.request}=${theirs.request}`);
+    decide(
+      draft,
+      "note",
+      `not setting ${keys.limit}=${wanted.limit}: below the pod's ${keys.request}=${theirs.request}`,
+    );
   } else {
     proposeAnnotation(draft, keys.limit, wanted.limit);
   }
 }
 
 /** Proposes all four sizes: setting only some would drop the mesh's defaults for the rest. */
-export function planSizes(draft: Draft, keys: SizeKeys, sizes: Sizes, options: ResourceOptions): void {
-  planPair(draft, { request: keys.cpuRequest, limit: keys.cpuLimit }, { request: sizes.cpuRequest, limit: sizes.cpuLimit }, options);
+export function planSizes(
+  draft: Draft,
+  keys: SizeKeys,
+  sizes: Sizes,
+  options: ResourceOptions,
+): void {
+  planPair(
+    draft,
+    { request: keys.cpuRequest, limit: keys.cpuLimit },
+    { request: sizes.cpuRequest, limit: sizes.cpuLimit },
+    options,
+  );
   planPair(
     draft,
     { request: keys.memoryRequest, limit: keys.memoryLimit },

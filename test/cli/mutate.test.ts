@@ -1,0 +1,201 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+import { describe, expect, it } from "vitest";
+
+// The built CLI, as users run it: `npm test` builds before it tests.
+const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const fixtures = (name: string) =>
+  fileURLToPath(new URL(`../fixtures/${name}.yaml`, import.meta.url));
+
+function meshtune(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { input, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function temp(name: string, text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "meshtune-cli-")), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+type Doc = {
+  kind: string;
+  spec: { template: { metadata: { annotations: Record<string, string> } } };
+};
+
+describe("meshtune mutate", () => {
+  it("prints the vLLM Deployment with its pod template tuned", () => {
+    const { code, stdout } = meshtune(["mutate", "-f", fixtures("vllm-deployment")]);
+    expect(code).toBe(0);
+    const [deployment] = parseAllDocuments(stdout).map((doc) => doc.toJS() as Doc);
+    expect(deployment?.spec.template.metadata.annotations).toMatchObject({
+      "sidecar.istio.io/proxyCPU": "500m",
+      "sidecar.istio.io/proxyCPULimit": "2",
+      "config.linkerd.io/proxy-memory-limit": "512Mi",
+      "meshtune.dev/applied": "gpu-inference",
+    });
+  });
+
+  it("explains why, on standard error", () => {
+    const { stderr } = meshtune(["mutate", "-f", fixtures("vllm-deployment"), "--explain"]);
+    expect(stderr).toContain(
+      "Deployment/llama-3-8b:\n  selected: container vllm requests nvidia.com/gpu\n",
+    );
+    expect(stderr).toContain("  profile gpu-inference (tune): first profile whose match holds\n");
+  });
+
+  it("prints the JSON Patch per document, relative to the workload", () => {
+    const { stdout } = meshtune(["mutate", "-f", fixtures("tgi-statefulset"), "-o", "patch"]);
+    expect(stdout.split("\n")[0]).toBe("# StatefulSet/mistral-tgi");
+    const patch = JSON.parse(stdout.slice(stdout.indexOf("\n"))) as { path: string }[];
+    expect(patch[0]).toEqual({ op: "add", path: "/spec/template/metadata/annotations", value: {} });
+  });
+
+  it("reads multi-document YAML from standard input, passing through kinds that make no pods", () => {
+    const input = `apiVersion: v1\nkind: Service\nmetadata: { name: llama }\nspec: { ports: [{ port: 80 }] }\n---\n${fixtureText("sglang-pod")}`;
+    const { code, stdout } = meshtune(["mutate", "-f", "-"], input);
+    expect(code).toBe(0);
+    const docs = parseAllDocuments(stdout).map(
+      (doc) => doc.toJS() as { kind: string; metadata: { annotations?: object } },
+    );
+    expect(docs.map((doc) => doc.kind)).toEqual(["Service", "Pod"]);
+    expect(docs[0]?.metadata.annotations).toBeUndefined();
+    expect(docs[1]?.metadata.annotations).toHaveProperty(["meshtune.dev/applied"], "gpu-inference");
+  });
+
+  it("mutates the pod templates inside a List and a CronJob", () => {
+    const cronJob = {
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: { name: "nightly-eval" },
+      spec: {
+        schedule: "0 2 * * *",
+        jobTemplate: {
+          spec: {
+            template: {
+              spec: {
+                restartPolicy: "Never",
+                containers: [{ name: "eval", image: "vllm/vllm-openai:v0.11.0" }],
+              },
+            },
+          },
+        },
+      },
+    };
+    const list = JSON.stringify({ apiVersion: "v1", kind: "List", items: [cronJob] });
+    const { code, stdout } = meshtune(["mutate", "-f", temp("list.json", list), "-o", "json"]);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout) as { items: (typeof cronJob)[] };
+    const template = out.items[0]!.spec.jobTemplate.spec.template as {
+      metadata?: { annotations?: object };
+    };
+    expect(template.metadata?.annotations).toHaveProperty(
+      ["meshtune.dev/applied"],
+      "gpu-inference",
+    );
+  });
+
+  it("leaves a CPU-only pod exactly as it was", () => {
+    const { stdout } = meshtune(["mutate", "-f", fixtures("web-cpu-pod"), "-o", "patch"]);
+    expect(stdout).toBe("# Pod/storefront-web\n[]\n");
+  });
+
+  it("simulates a namespace that has not opted in", () => {
+    const { stdout, stderr } = meshtune([
+      "mutate",
+      "-f",
+      fixtures("vllm-deployment"),
+      "-o",
+      "patch",
+      "--explain",
+      "--namespace",
+      "ml",
+      "--namespace-labels",
+      "team=ml",
+    ]);
+    expect(stdout).toBe("# Deployment/llama-3-8b\n[]\n");
+    expect(stderr).toContain(
+      "namespace ml lacks the label meshtune.dev/enabled=true; the webhook would not be called",
+    );
+  });
+
+  it("simulates an excluded namespace", () => {
+    const { stdout } = meshtune([
+      "mutate",
+      "-f",
+      fixtures("vllm-deployment"),
+      "-o",
+      "patch",
+      "-n",
+      "kube-system",
+    ]);
+    expect(stdout).toBe("# Deployment/llama-3-8b\n[]\n");
+  });
+
+  it("uses another config file", () => {
+    const config = temp(
+      "config.yaml",
+      "meshes: [linkerd]\nprofiles: [{ name: lean, sidecar: { linkerd: { cpuLimit: 500m, cpuRequest: 100m } } }]\n",
+    );
+    const { stdout } = meshtune(["mutate", "-f", fixtures("vllm-deployment"), "--config", config]);
+    expect(stdout).toContain("config.linkerd.io/proxy-cpu-limit: 500m");
+    expect(stdout).not.toContain("sidecar.istio.io");
+  });
+
+  it("exits 1 naming the config path that is wrong", () => {
+    const config = temp(
+      "bad.yaml",
+      'profiles: [{ name: p, sidecar: { istio: { cpuLimit: "2 cores" } } }]\n',
+    );
+    const { code, stderr, stdout } = meshtune([
+      "mutate",
+      "-f",
+      fixtures("vllm-deployment"),
+      "--config",
+      config,
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(
+      'profiles[0].sidecar.istio.cpuLimit: "2 cores" is not a Kubernetes quantity',
+    );
+  });
+
+  it("exits 1 when the input cannot be read", () => {
+    const { code, stderr } = meshtune(["mutate", "-f", "/nonexistent/pods.yaml"]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^meshtune mutate: cannot read \/nonexistent\/pods.yaml: ENOENT/);
+  });
+
+  it("exits 1 naming the document that is not valid YAML", () => {
+    const { code, stderr } = meshtune(["mutate", "-f", "-"], "kind: Pod\n---\nkind: [Pod\n");
+    expect(code).toBe(1);
+    expect(stderr).toContain("meshtune mutate: <stdin>: document 2 is not valid YAML");
+  });
+
+  it("exits 1 on a document that is not an object", () => {
+    const { code, stderr } = meshtune(["mutate", "-f", "-"], "- just\n- a list\n");
+    expect(code).toBe(1);
+    expect(stderr).toContain("document 1 is not a Kubernetes object");
+  });
+
+  it("exits 1 on malformed --namespace-labels", () => {
+    const { code, stderr } = meshtune([
+      "mutate",
+      "-f",
+      fixtures("web-cpu-pod"),
+      "--namespace-labels",
+      "team",
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('--namespace-labels: "team" is not key=value');
+  });
+});
+
+function fixtureText(name: string): string {
+  return spawnSync("cat", [fixtures(name)], { encoding: "utf8" }).stdout;
+}

@@ -1,0 +1,80 @@
+import fastJsonPatch from "fast-json-patch";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config/load.js";
+import { mutatePod } from "../src/engine.js";
+import { fixturePod, MODEL_SERVER_FIXTURES } from "./fixtures/load.js";
+
+const config = loadConfig();
+const target = { namespace: "inference" };
+const GPU_FIXTURES = [
+  ...MODEL_SERVER_FIXTURES,
+  "user-annotated-pod",
+  "mig-pod",
+  "dra-pod",
+  "training-job",
+];
+
+describe("the mutation engine on real-looking manifests", () => {
+  it.each(GPU_FIXTURES)("tunes %s with a patch that applies and marks the profile", (name) => {
+    const pod = fixturePod(name);
+    const { plan, patch } = mutatePod(pod, target, config);
+    expect(plan.profile).toBe("gpu-inference");
+    const patched = fastJsonPatch.applyPatch(structuredClone(pod), patch, true, false).newDocument;
+    expect(patched.metadata?.annotations?.["meshtune.dev/applied"]).toBe("gpu-inference");
+    expect(patched.metadata?.annotations?.["sidecar.istio.io/proxyCPULimit"]).toBeDefined();
+  });
+
+  it.each(GPU_FIXTURES)("finds nothing left to do on its own output for %s", (name) => {
+    const pod = fixturePod(name);
+    const patched = fastJsonPatch.applyPatch(
+      structuredClone(pod),
+      mutatePod(pod, target, config).patch,
+      true,
+      false,
+    ).newDocument;
+    const again = mutatePod(patched, target, config);
+    expect(again.patch).toEqual([]);
+    expect(again.plan.decisions.filter(({ kind }) => kind === "set")).toEqual([]);
+  });
+
+  it("leaves a CPU-only web pod untouched", () => {
+    expect(mutatePod(fixturePod("web-cpu-pod"), target, config)).toMatchObject({
+      patch: [],
+      plan: { warnings: [] },
+    });
+  });
+
+  it("keeps every value the user set on a hand-tuned pod", () => {
+    const pod = fixturePod("user-annotated-pod");
+    const patched = fastJsonPatch.applyPatch(
+      structuredClone(pod),
+      mutatePod(pod, target, config).patch,
+      true,
+      false,
+    ).newDocument;
+    const annotations = patched.metadata!.annotations!;
+    expect(annotations["sidecar.istio.io/proxyCPU"]).toBe("1");
+    expect(annotations["sidecar.istio.io/proxyMemoryLimit"]).toBe("2Gi");
+    expect(annotations["config.linkerd.io/proxy-cpu-limit"]).toBe("3");
+    expect(annotations["proxy.istio.io/config"]).toBe(
+      "terminationDrainDuration: 45s\nconcurrency: 4\n",
+    );
+  });
+
+  it("explains each decision in a warning short enough for kubectl", () => {
+    for (const name of GPU_FIXTURES) {
+      for (const warning of mutatePod(fixturePod(name), target, config).plan.warnings) {
+        expect(warning.length, warning).toBeLessThanOrEqual(110);
+      }
+    }
+  });
+
+  it("says why the pod was selected and which profile applied", () => {
+    const { plan } = mutatePod(fixturePod("vllm-deployment"), target, config);
+    expect(plan.warnings.slice(0, 3)).toEqual([
+      "selected: container vllm requests nvidia.com/gpu",
+      "selected: container vllm runs vLLM",
+      "profile gpu-inference (tune): first profile whose match holds",
+    ]);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { modelServerContainers, recogniseServer } from "../../src/policy/model-servers.js";
+import { fixturePod } from "../fixtures/load.js";
+
+describe("recognising model-server containers", () => {
+  it.each([
+    ["vllm-deployment", "vllm"],
+    ["tgi-statefulset", "tgi"],
+    ["triton-deployment", "triton"],
+    ["sglang-pod", "sglang"],
+    ["ollama-deployment", "ollama"],
+    ["kserve-predictor-pod", "kserve"],
+  ])("recognises the server in %s as %s", (name, kind) => {
+    expect(modelServerContainers(fixturePod(name))).toEqual([
+      expect.objectContaining({ index: 0, kind }),
+    ]);
+  });
+
+  it.each([
+    [{ command: ["vllm", "serve", "Qwen/Qwen2.5-7B"] }, "vllm"],
+    [
+      { command: ["python3", "-m", "vllm.entrypoints.openai.api_server"], args: ["--model", "m"] },
+      "vllm",
+    ],
+    [{ command: ["/bin/sh", "-c", "exec vllm serve /models/llama --port 9000"] }, "vllm"],
+    [{ command: ["text-generation-launcher"] }, "tgi"],
+    [{ command: ["python", "-m", "sglang.launch_server"] }, "sglang"],
+    [{ command: ["/opt/tritonserver/bin/tritonserver"] }, "triton"],
+    [{ command: ["torchserve", "--start", "--model-store", "/models"] }, "torchserve"],
+    [{ command: ["ollama", "serve"] }, "ollama"],
+  ])("recognises a server by its command %j", (fields, kind) => {
+    expect(
+      recogniseServer({ name: "server", image: "registry.example.com/ml/runtime:2.3", ...fields }),
+    ).toBe(kind);
+  });
+
+  it.each([
+    ["docker.io/vllm/vllm-openai:v0.11.0", "vllm"],
+    ["ghcr.io/huggingface/text-generation-inference:3.3.4", "tgi"],
+    ["nvcr.io/nvidia/tritonserver:25.01-vllm-python-py3", "triton"],
+    ["pytorch/torchserve:0.12.0-gpu", "torchserve"],
+    ["ollama/ollama:rocm", "ollama"],
+    ["lmsysorg/sglang@sha256:" + "0".repeat(64), "sglang"],
+  ])("recognises a server by its image %s", (image, kind) => {
+    expect(recogniseServer({ name: "server", image })).toBe(kind);
+  });
+
+  it("prefers the server a KServe container runs over the generic KServe runtime", () => {
+    expect(recogniseServer({ name: "kserve-container", image: "vllm/vllm-openai:v0.11.0" })).toBe(
+      "vllm",
+    );
+  });
+
+  it("does not match a tag that merely mentions a server", () => {
+    expect(
+      recogniseServer({ name: "web", image: "example.com/frontend:vllm-client" }),
+    ).toBeUndefined();
+  });
+
+  it("ignores init containers, which serve nothing", () => {
+    expect(
+      modelServerContainers(fixturePod("kserve-predictor-pod")).map(({ name }) => name),
+    ).toEqual(["kserve-container"]);
+  });
+});

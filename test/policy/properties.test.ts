@@ -1,0 +1,233 @@
+import type { V1Container, V1Pod } from "@kubernetes/client-node";
+import fc from "fast-check";
+import fastJsonPatch from "fast-json-patch";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.js";
+import { mutatePod } from "../../src/engine.js";
+import { gatherEvidence } from "../../src/policy/classify.js";
+
+const configs = [
+  loadConfig(),
+  loadConfig(new URL("../../config/examples/training-opt-out.yaml", import.meta.url).pathname),
+];
+
+const quantity = fc.constantFrom("100m", "1", "2", "4", "128Mi", "2Gi", "2 cores", "", "-1", "1e3");
+const annotationKeys = fc.constantFrom(
+  "sidecar.istio.io/proxyCPU",
+  "sidecar.istio.io/proxyCPULimit",
+  "sidecar.istio.io/proxyMemory",
+  "sidecar.istio.io/proxyMemoryLimit",
+  "config.linkerd.io/proxy-cpu-request",
+  "config.linkerd.io/proxy-cpu-limit",
+  "config.linkerd.io/proxy-memory-limit",
+  "config.linkerd.io/proxy-image",
+  "config.linkerd.io/proxy-version",
+  "linkerd.io/inject",
+  "meshtune.dev/applied",
+  "odd~key/with/slashes",
+);
+const annotations = fc.dictionary(annotationKeys, fc.oneof(quantity, fc.string()), { maxKeys: 6 });
+const proxyConfig = fc.constantFrom(
+  undefined,
+  '{"concurrency":4}',
+  "terminationDrainDuration: 30s\n",
+  "holdApplicationUntilProxyStarts: false",
+  "{not yaml: [",
+  "[1, 2]",
+  "",
+);
+const labels = fc.dictionary(
+  fc.constantFrom(
+    "app",
+    "sidecar.istio.io/inject",
+    "meshtune.dev/profile",
+    "meshtune.dev/workload",
+    "batch.kubernetes.io/job-name",
+  ),
+  fc.constantFrom(
+    "true",
+    "false",
+    "off",
+    "gpu-inference",
+    "gpu-training",
+    "nope",
+    "inference",
+    "training",
+    "x",
+  ),
+  { maxKeys: 4 },
+);
+const resources = fc.dictionary(
+  fc.constantFrom(
+    "cpu",
+    "memory",
+    "nvidia.com/gpu",
+    "nvidia.com/mig-1g.5gb",
+    "amd.com/gpu",
+    "example.com/fpga",
+  ),
+  fc.constantFrom("0", "1", "2", "500m", "8Gi"),
+  { maxKeys: 3 },
+);
+const container: fc.Arbitrary<V1Container> = fc.record({
+  name: fc.constantFrom(
+    "vllm",
+    "server",
+    "worker",
+    "kserve-container",
+    "istio-proxy",
+    "linkerd-proxy",
+    "a",
+  ),
+  image: fc.constantFrom(
+    "vllm/vllm-openai:v0.11.0",
+    "nginx:1.27",
+    "nvcr.io/nvidia/tritonserver:25.01-py3",
+    "ollama/ollama:0.12",
+    "busybox",
+  ),
+  command: fc.option(
+    fc.constantFrom(["vllm", "serve", "m"], ["python", "app.py"], ["text-generation-launcher"]),
+    { nil: undefined },
+  ),
+  resources: fc.record({ limits: resources, requests: resources }),
+});
+const pod: fc.Arbitrary<V1Pod> = fc
+  .record({
+    annotations,
+    proxyConfig,
+    labels,
+    containers: fc.array(container, { minLength: 1, maxLength: 3 }),
+    initContainers: fc.array(container, { maxLength: 1 }),
+    hostNetwork: fc.boolean(),
+    runtimeClassName: fc.constantFrom(undefined, "nvidia", "runc"),
+    claims: fc.boolean(),
+    hasMetadataMaps: fc.boolean(),
+  })
+  .map((p) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      generateName: "gen-",
+      ...(p.hasMetadataMaps || Object.keys(p.labels).length > 0 ? { labels: p.labels } : {}),
+      ...(p.hasMetadataMaps || Object.keys(p.annotations).length > 0 || p.proxyConfig !== undefined
+        ? {
+            annotations: {
+              ...p.annotations,
+              ...(p.proxyConfig === undefined ? {} : { "proxy.istio.io/config": p.proxyConfig }),
+            },
+          }
+        : {}),
+    },
+    spec: {
+      containers: p.containers,
+      ...(p.initContainers.length > 0 ? { initContainers: p.initContainers } : {}),
+      ...(p.hostNetwork ? { hostNetwork: true } : {}),
+      ...(p.runtimeClassName ? { runtimeClassName: p.runtimeClassName } : {}),
+      ...(p.claims
+        ? { resourceClaims: [{ name: "gpu", resourceClaimTemplateName: "one-gpu" }] }
+        : {}),
+    },
+  }));
+const case_ = fc.record({
+  pod,
+  namespace: fc.constantFrom("inference", "kube-system", "meshtune"),
+  config: fc.constantFrom(...configs),
+});
+
+function apply(input: V1Pod, patch: ReturnType<typeof mutatePod>["patch"]): V1Pod {
+  return fastJsonPatch.applyPatch(structuredClone(input), patch, true, false).newDocument;
+}
+
+const runs = { numRuns: 400 };
+
+/** The same pod with every GPU and inference signal taken away. */
+function withoutSignals(input: V1Pod): V1Pod {
+  const pod = structuredClone(input);
+  const strip = (container: V1Container): V1Container => ({
+    name: container.name === "kserve-container" ? "web" : container.name,
+    image: "nginx:1.27",
+    command: ["nginx", "-g", "daemon off;"],
+    resources: { limits: { cpu: "1" } },
+  });
+  pod.spec!.containers = pod.spec!.containers.map(strip);
+  if (pod.spec!.initContainers) pod.spec!.initContainers = pod.spec!.initContainers.map(strip);
+  delete pod.spec!.runtimeClassName;
+  delete pod.spec!.resourceClaims;
+  delete pod.metadata?.labels?.["meshtune.dev/profile"];
+  delete pod.metadata?.labels?.["meshtune.dev/workload"];
+  return pod;
+}
+
+describe("properties over generated pods", () => {
+  it("never throws, and its patch always applies with validation", () => {
+    fc.assert(
+      fc.property(case_, ({ pod, namespace, config }) => {
+        const { patch } = mutatePod(pod, { namespace }, config);
+        apply(pod, patch);
+      }),
+      runs,
+    );
+  });
+
+  it("yields exactly the planned annotations and labels", () => {
+    fc.assert(
+      fc.property(case_, ({ pod, namespace, config }) => {
+        const { plan, patch } = mutatePod(pod, { namespace }, config);
+        const patched = apply(pod, patch);
+        for (const change of plan.changes) {
+          if (change.kind === "annotation")
+            expect(patched.metadata?.annotations?.[change.key]).toBe(change.value);
+          if (change.kind === "label")
+            expect(patched.metadata?.labels?.[change.key]).toBe(change.value);
+        }
+      }),
+      runs,
+    );
+  });
+
+  it("is idempotent: running again on its own output changes nothing", () => {
+    fc.assert(
+      fc.property(case_, ({ pod, namespace, config }) => {
+        const patched = apply(pod, mutatePod(pod, { namespace }, config).patch);
+        expect(mutatePod(patched, { namespace }, config).patch).toEqual([]);
+      }),
+      runs,
+    );
+  });
+
+  it("never changes a value the user set", () => {
+    fc.assert(
+      fc.property(case_, ({ pod, namespace, config }) => {
+        const patched = apply(pod, mutatePod(pod, { namespace }, config).patch);
+        for (const [key, value] of Object.entries(pod.metadata?.labels ?? {}))
+          expect(patched.metadata?.labels?.[key]).toBe(value);
+        for (const [key, value] of Object.entries(pod.metadata?.annotations ?? {})) {
+          const now = patched.metadata?.annotations?.[key];
+          if (key === "proxy.istio.io/config" && now !== value) {
+            // A merge may only add keys to a config that parsed.
+            expect(parse(now!)).toMatchObject(parse(value) as object);
+          } else {
+            expect(now).toBe(value);
+          }
+        }
+        expect(patched.spec?.containers.map((c) => c.lifecycle)).toEqual(
+          pod.spec?.containers.map((c) => c.lifecycle),
+        );
+      }),
+      runs,
+    );
+  });
+
+  it("gives pods that are no GPU or inference pods no patch", () => {
+    fc.assert(
+      fc.property(case_, ({ pod, namespace, config }) => {
+        const plain = withoutSignals(pod);
+        expect(gatherEvidence(plain, config)).toEqual([]);
+        expect(mutatePod(plain, { namespace }, config).patch).toEqual([]);
+      }),
+      runs,
+    );
+  });
+});
