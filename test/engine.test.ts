@@ -56,9 +56,12 @@ describe("the mutation engine on real-looking manifests", () => {
     expect(annotations["sidecar.istio.io/proxyCPU"]).toBe("1");
     expect(annotations["sidecar.istio.io/proxyMemoryLimit"]).toBe("2Gi");
     expect(annotations["config.linkerd.io/proxy-cpu-limit"]).toBe("3");
-    expect(annotations["proxy.istio.io/config"]).toBe(
-      "terminationDrainDuration: 45s\nconcurrency: 4\n",
-    );
+    // Its keys are kept; the warmup only adds holdApplicationUntilProxyStarts.
+    expect(JSON.parse(annotations["proxy.istio.io/config"]!)).toEqual({
+      terminationDrainDuration: "45s",
+      concurrency: 4,
+      holdApplicationUntilProxyStarts: true,
+    });
   });
 
   it("explains each decision in a warning short enough for kubectl", () => {

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { certsCommand } from "./certs.js";
+import { demoCommand } from "./demo.js";
 import { mutateCommand } from "./mutate.js";
+import { serveCommand } from "./serve.js";
 
 const program = new Command("meshtune")
   .description("Fits Istio and Linkerd sidecars to GPU and model-serving pods")
@@ -8,5 +11,8 @@ const program = new Command("meshtune")
   .showHelpAfterError();
 
 program.addCommand(mutateCommand());
+program.addCommand(serveCommand());
+program.addCommand(certsCommand());
+program.addCommand(demoCommand());
 
 await program.parseAsync(process.argv);

@@ -148,10 +148,11 @@ function run(options: CommandOptions): void {
       options.namespaceLabels === undefined ? undefined : parseLabels(options.namespaceLabels),
   });
   if (options.explain) {
-    for (const result of results)
-      process.stderr.write(
-        `${result.name}:\n${result.explanation.map((line) => `  ${line}\n`).join("")}`,
-      );
+    const lines = results.flatMap((result) => [
+      `${result.name}:`,
+      ...result.explanation.map((line) => `  ${line}`),
+    ]);
+    process.stderr.write(`${lines.join("\n")}\n`);
   }
   process.stdout.write(render(results, options.output));
 }

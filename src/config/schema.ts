@@ -182,6 +182,10 @@ export const configSchema = z
       .strictObject({
         /** Upper bound on one warmup: waiting for health plus the warm request. */
         timeoutSeconds: z.number().int().min(10).max(3600).default(900),
+        /** Pause between two health checks while the server starts. */
+        pollIntervalSeconds: z.number().int().min(1).max(60).default(2),
+        /** periodSeconds of the startupProbe that waits for the warmup marker. */
+        probePeriodSeconds: z.number().int().min(1).max(60).default(5),
       })
       .prefault({}),
     /** What the webhook answers when planning throws: admit unmodified, or deny. */

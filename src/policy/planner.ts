@@ -6,12 +6,14 @@ import { MESHTUNE } from "./keys.js";
 import { planLinkerd } from "./linkerd.js";
 import type { Plan, PodShape, Target } from "./plan.js";
 import { chooseProfile } from "./profile.js";
+import { planWarmup } from "./warmup/planner.js";
 
 const MAX_EVIDENCE_LINES = 3;
 
 function explainSelection(draft: Draft, evidence: Evidence[]): void {
-  for (const { reason } of evidence.slice(0, MAX_EVIDENCE_LINES))
+  for (const { reason } of evidence.slice(0, MAX_EVIDENCE_LINES)) {
     decide(draft, "selected", `selected: ${reason}`);
+  }
   if (evidence.length > MAX_EVIDENCE_LINES) {
     decide(draft, "selected", `selected: and ${evidence.length - MAX_EVIDENCE_LINES} more reasons`);
   }
@@ -39,7 +41,7 @@ export function planPod(pod: PodShape, target: Target, config: Config): Plan {
   explainSelection(draft, evidence);
   decide(draft, "profile", `profile ${profile.name} (${profile.mode}): ${choice.why}`);
   // Warmup hooks are planned here, before the meshes: the meshes hold the app for them.
-  const warmup = false;
+  const warmup = planWarmup(draft, profile, config.warmup);
   const meshes = profile.meshes ?? config.meshes;
   if (meshes.includes("istio")) planIstio(draft, profile, { warmup });
   if (meshes.includes("linkerd")) planLinkerd(draft, profile, { warmup });

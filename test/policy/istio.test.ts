@@ -35,10 +35,10 @@ describe("planning Istio", () => {
     });
   });
 
-  it("sets Envoy's concurrency in proxy.istio.io/config", () => {
+  it("sets Envoy's concurrency in proxy.istio.io/config, and holds the app for the warmup", () => {
     expect(
       JSON.parse(annotationsSet(fixturePod("vllm-deployment"))["proxy.istio.io/config"]!),
-    ).toEqual({ concurrency: 2 });
+    ).toEqual({ concurrency: 2, holdApplicationUntilProxyStarts: true });
   });
 
   it("derives concurrency from the CPU limit when the profile gives none", () => {
@@ -93,22 +93,23 @@ describe("planning Istio", () => {
     expect(plan.changes).toContainEqual({
       kind: "annotation",
       key: "proxy.istio.io/config",
-      value: '{"terminationDrainDuration":"45s","concurrency":2}',
+      value:
+        '{"terminationDrainDuration":"45s","concurrency":2,"holdApplicationUntilProxyStarts":true}',
       replace: true,
     });
     expect(plan.warnings).toContain(
-      'merged {"concurrency":2} into the pod\'s proxy.istio.io/config',
+      'merged {"concurrency":2,"holdApplicationUntilProxyStarts":true} into the pod\'s proxy.istio.io/config',
     );
   });
 
   it("never overwrites a key of the pod's proxy.istio.io/config", () => {
     const pod = withAnnotations({ "proxy.istio.io/config": '{"concurrency":8}' });
     const plan = planPod(pod, target, config);
-    expect(
-      plan.changes.some(
-        (change) => change.kind === "annotation" && change.key === "proxy.istio.io/config",
-      ),
-    ).toBe(false);
+    // Only the warmup's hold is merged in; the pod's concurrency stays.
+    expect(JSON.parse(annotationsSet(pod)["proxy.istio.io/config"]!)).toEqual({
+      concurrency: 8,
+      holdApplicationUntilProxyStarts: true,
+    });
     expect(plan.warnings).toContain("kept concurrency=8 in the pod's proxy.istio.io/config");
   });
 

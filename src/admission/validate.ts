@@ -1,0 +1,89 @@
+import {
+  ADMISSION_API_VERSIONS,
+  type AdmissionApiVersion,
+  type AdmissionReviewRequest,
+  type GroupVersionKind,
+} from "./review.js";
+
+/** A body that is not an AdmissionReview meshtune can answer; the message says what is wrong. */
+export class InvalidReviewError extends Error {
+  override readonly name = "InvalidReviewError";
+}
+
+type Fields = Record<string, unknown>;
+
+function isObject(value: unknown): value is Fields {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "missing";
+  return String(JSON.stringify(value)).slice(0, 60);
+}
+
+function requireObject(value: unknown, where: string, what: string): Fields {
+  if (!isObject(value))
+    throw new InvalidReviewError(`${where} must be ${what}; it is ${describeValue(value)}`);
+  return value;
+}
+
+function requireString(value: unknown, where: string): string {
+  if (typeof value !== "string" || value === "") {
+    throw new InvalidReviewError(
+      `${where} must be a non-empty string; it is ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+function readGroupVersionKind(value: unknown): GroupVersionKind {
+  const gvk = requireObject(value, "request.kind", "an object {group, version, kind}");
+  return {
+    group: typeof gvk.group === "string" ? gvk.group : "",
+    version: typeof gvk.version === "string" ? gvk.version : "",
+    kind: requireString(gvk.kind, "request.kind.kind"),
+  };
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
+ * Checks that a parsed body is an AdmissionReview with what meshtune needs, and returns it
+ * typed; throws InvalidReviewError naming the first field that is wrong.
+ */
+export function readReview(body: unknown): AdmissionReviewRequest {
+  const review = requireObject(body, "the body", "a JSON object (an AdmissionReview)");
+  if (review.kind !== "AdmissionReview") {
+    throw new InvalidReviewError(
+      `kind must be "AdmissionReview"; it is ${describeValue(review.kind)}`,
+    );
+  }
+  if (!ADMISSION_API_VERSIONS.includes(review.apiVersion as AdmissionApiVersion)) {
+    throw new InvalidReviewError(
+      `apiVersion must be ${ADMISSION_API_VERSIONS.join(" or ")}; it is ${describeValue(review.apiVersion)}`,
+    );
+  }
+  const request = requireObject(review.request, "request", "an object");
+  const uid = requireString(request.uid, "request.uid");
+  const kind = readGroupVersionKind(request.kind);
+  const operation = requireString(request.operation, "request.operation");
+  // DELETE carries the old object only; every other operation must carry the new one.
+  if (operation !== "DELETE")
+    requireObject(request.object, "request.object", "the object being admitted");
+  return {
+    apiVersion: review.apiVersion as AdmissionApiVersion,
+    kind: "AdmissionReview",
+    request: {
+      uid,
+      kind,
+      operation,
+      object: request.object,
+      subResource: optionalString(request.subResource),
+      name: optionalString(request.name),
+      namespace: optionalString(request.namespace),
+      dryRun: request.dryRun === true,
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { V1Pod } from "@kubernetes/client-node";
+import { Command, Option } from "commander";
+import { pino } from "pino";
+import { parse } from "yaml";
+import { podCreationReview } from "../admission/request.js";
+import { generateCA, generateServingCert } from "../certs/generate.js";
+import { writeCertificateFiles } from "../certs/write.js";
+import { DEFAULT_CONFIG_PATH } from "../config/load.js";
+import { postReview } from "../server/client.js";
+import { SERVER_DEFAULTS, startServer } from "../server/server.js";
+import { parsePort } from "./arguments.js";
+import { createLogger, LOG_LEVELS } from "./serve.js";
+import { locatePod } from "./workloads.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const DEV_CERTS = resolve(ROOT, "certs");
+const EXAMPLE_POD = resolve(ROOT, "examples/vllm-pod.yaml");
+const HOST = "127.0.0.1";
+
+interface DemoFlags {
+  port: number;
+  file: string;
+  logLevel: string;
+  full: boolean;
+  certsDir: string;
+  config: string;
+}
+
+const LONG_STRING = 100;
+
+/** One operation per line; with `shorten`, long strings (the warmup script) show their start and length. */
+function formatPatch(operations: unknown[], shorten: boolean): string {
+  if (operations.length === 0) return "  (none)";
+  const shortened = (_key: string, value: unknown) =>
+    typeof value === "string" && value.length > LONG_STRING
+      ? `${value.slice(0, 40)}... (${value.length} characters; --full shows all)`
+      : value;
+  const lines = operations.map((op) => `  ${JSON.stringify(op, shorten ? shortened : undefined)}`);
+  return `[\n${lines.join(",\n")}\n]`;
+}
+
+const shown = (path: string) => relative(process.cwd(), path) || ".";
+const say = (line = "") => process.stdout.write(`${line}\n`);
+
+/** The pod a manifest creates, as the apiserver sends it: a Pod, or a workload's template made one. */
+function readPod(file: string): V1Pod {
+  const document = parse(readFileSync(file, "utf8")) as Record<string, unknown> & {
+    metadata?: { name?: string; namespace?: string };
+  };
+  const location = document && locatePod(document);
+  if (!location)
+    throw new Error(
+      `${shown(file)} creates no pod; give a Pod or a workload (Deployment, StatefulSet, Job, ...)`,
+    );
+  if (location.base === "") return document as V1Pod;
+  const { name = "demo", namespace = "default" } = document.metadata ?? {};
+  const metadata = { generateName: `${name}-`, namespace, ...location.pod.metadata };
+  return { apiVersion: "v1", kind: "Pod", metadata, spec: location.pod.spec };
+}
+
+function makeCertificates(dir: string): string {
+  const ca = generateCA({ commonName: "meshtune-dev-ca" });
+  const serving = generateServingCert(ca, { dnsNames: ["localhost"], ipAddresses: [HOST, "::1"] });
+  writeCertificateFiles(dir, { caCert: ca.cert, cert: serving.cert, key: serving.key });
+  return ca.cert;
+}
+
+async function demo(flags: DemoFlags): Promise<void> {
+  const file = resolve(flags.file);
+  const pod = readPod(file);
+  const certsDir = resolve(flags.certsDir);
+  const caCert = makeCertificates(certsDir);
+  say(
+    `certificates  ${shown(certsDir)}/ca.crt, tls.crt, tls.key (a new development CA; localhost, ${HOST}, ::1)`,
+  );
+
+  const server = await startServer({
+    ...SERVER_DEFAULTS,
+    port: flags.port,
+    host: HOST,
+    tlsDir: certsDir,
+    configPath: resolve(flags.config),
+    metricsPort: 0,
+    shutdownGraceMs: 2000,
+    logger: createLogger(flags.logLevel, pino.destination(2)),
+  });
+  const url = `https://${HOST}:${server.port}/mutate`;
+  say(`server        ${url}, config ${shown(resolve(flags.config))}`);
+  try {
+    const review = podCreationReview(pod);
+    const where = `${pod.metadata?.namespace ?? "default"}/${pod.metadata?.name ?? `${pod.metadata?.generateName ?? ""}*`}`;
+    say(
+      `request       AdmissionReview ${review.apiVersion}, CREATE pod ${where} from ${shown(file)}`,
+    );
+    const { response } = await postReview(url, review, { ca: caCert });
+    const operations: unknown[] = response.patch
+      ? JSON.parse(Buffer.from(response.patch, "base64").toString("utf8"))
+      : [];
+    say();
+    say(
+      `allowed: ${response.allowed}, uid echoed: ${response.uid === review.request.uid}, profile: ${response.auditAnnotations?.profile ?? "none"}`,
+    );
+    say(`patch (${response.patchType ?? "none"}, ${operations.length} operations, decoded):`);
+    say(formatPatch(operations, !flags.full));
+    say(`warnings (kubectl prints these):`);
+    for (const warning of response.warnings ?? ["(none)"]) say(`  ${warning}`);
+  } finally {
+    await server.shutdown();
+  }
+  say();
+  say("server stopped.");
+}
+
+export function demoCommand(): Command {
+  return new Command("demo")
+    .description(
+      "Make development certificates, serve on 127.0.0.1, send one pod as an AdmissionReview and print the answer",
+    )
+    .addOption(
+      new Option("--port <port>", "HTTPS port (0: any free port)")
+        .argParser(parsePort)
+        .default(SERVER_DEFAULTS.port),
+    )
+    .addOption(
+      new Option("-f, --file <manifest>", "the Pod (or workload) to send").default(
+        EXAMPLE_POD,
+        shown(EXAMPLE_POD),
+      ),
+    )
+    .addOption(
+      new Option("--config <file>", "meshtune config file").default(
+        DEFAULT_CONFIG_PATH,
+        "the shipped config/meshtune.yaml",
+      ),
+    )
+    .option("--full", "print long strings in the patch whole", false)
+    .addOption(
+      new Option("--certs-dir <dir>", "where to write the development certificates").default(
+        DEV_CERTS,
+        shown(DEV_CERTS),
+      ),
+    )
+    .addOption(
+      new Option("--log-level <level>", "server log level (logs go to stderr)")
+        .choices(LOG_LEVELS)
+        .default("warn"),
+    )
+    .action(async (flags: DemoFlags) => {
+      try {
+        await demo(flags);
+      } catch (error) {
+        process.stderr.write(`meshtune demo: ${(error as Error).message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}

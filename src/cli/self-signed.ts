@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import { KubeConfig } from "@kubernetes/client-node";
+import { Option, type Command } from "commander";
+import type { Logger } from "pino";
+import { SELF_SIGNED_DEFAULTS, SelfSignedCertificatesKeeper } from "../certs/bootstrap.js";
+import { parseDays } from "./arguments.js";
+
+// `meshtune serve` options for the in-cluster self-signed mode: with --self-signed-secret, the
+// server keeps its own certificates (see certs/bootstrap.ts) in the TLS directory it serves from.
+
+export interface SelfSignedFlags {
+  selfSignedSecret?: string;
+  selfSignedService: string;
+  selfSignedWebhook: string;
+  selfSignedNamespace?: string;
+  selfSignedDays: number;
+}
+
+const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+export function addSelfSignedOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        "--self-signed-secret <name>",
+        "keep a self-signed CA and serving certificate in this Secret, rotated and written to --tls-dir",
+      ).env("MESHTUNE_SELF_SIGNED_SECRET"),
+    )
+    .addOption(
+      new Option(
+        "--self-signed-service <name>",
+        "the webhook's Service, named in the certificate",
+      ).default("meshtune"),
+    )
+    .addOption(
+      new Option(
+        "--self-signed-webhook <name>",
+        "the MutatingWebhookConfiguration whose caBundle to set",
+      ).default("00-meshtune"),
+    )
+    .addOption(
+      new Option(
+        "--self-signed-namespace <name>",
+        "namespace of the Secret and Service (default: the pod's own)",
+      ).env("POD_NAMESPACE"),
+    )
+    .addOption(
+      new Option(
+        "--self-signed-days <days>",
+        "lifetime of the CA and certificate; rotated at two thirds",
+      )
+        .argParser(parseDays)
+        .default(SELF_SIGNED_DEFAULTS.validityDays),
+    );
+}
+
+function podNamespace(flags: SelfSignedFlags): string {
+  if (flags.selfSignedNamespace !== undefined) return flags.selfSignedNamespace;
+  try {
+    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, "utf8").trim();
+  } catch {
+    throw new Error(
+      `--self-signed-secret needs the pod's namespace: set --self-signed-namespace or POD_NAMESPACE, or run in a pod with a service account token`,
+    );
+  }
+}
+
+/**
+ * Starts keeping self-signed certificates when --self-signed-secret is given; returns the
+ * function that stops it. The server need not wait: it stays unready until the files appear.
+ */
+export function startSelfSigned(
+  flags: SelfSignedFlags,
+  tlsDir: string,
+  logger: Logger,
+): (() => void) | undefined {
+  if (flags.selfSignedSecret === undefined) return undefined;
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  const keeper = new SelfSignedCertificatesKeeper({
+    kubeConfig,
+    namespace: podNamespace(flags),
+    secretName: flags.selfSignedSecret,
+    serviceName: flags.selfSignedService,
+    webhookName: flags.selfSignedWebhook,
+    tlsDir,
+    validityDays: flags.selfSignedDays,
+    logger: logger.child({ component: "self-signed-certificates" }),
+  });
+  return keeper.start().stop;
+}

@@ -1,0 +1,38 @@
+import type { Profile } from "../../config/schema.js";
+import { annotation, decide, type Draft } from "../draft.js";
+import { MESHTUNE } from "../keys.js";
+import { planHook, type WarmupSettings } from "./hook.js";
+import { resolveWarmup } from "./resolve.js";
+import { warmTargets } from "./targets.js";
+
+/**
+ * Plans warmup hooks for the pod's model servers when the profile asks for them. Returns whether
+ * any container carries meshtune's hook, so the meshes start their proxy before the app.
+ */
+export function planWarmup(draft: Draft, profile: Profile, settings: WarmupSettings): boolean {
+  if (!profile.warmup) {
+    const asked = [MESHTUNE.warmup, MESHTUNE.warmupContainer].filter(
+      (key) => annotation(draft, key) !== undefined,
+    );
+    if (asked.length > 0) {
+      decide(
+        draft,
+        "note",
+        `${asked.join(" and ")} ignored: profile ${profile.name} has warmup off`,
+      );
+    }
+    return false;
+  }
+  const { targets, problems } = warmTargets(draft);
+  for (const problem of problems) decide(draft, "note", problem);
+  let warmed = false;
+  for (const target of targets) {
+    const spec = resolveWarmup(draft, target);
+    if ("problem" in spec) {
+      decide(draft, "note", `no warmup for container "${target.container.name}": ${spec.problem}`);
+    } else if (planHook(draft, target.index, spec.value, settings)) {
+      warmed = true;
+    }
+  }
+  return warmed;
+}

@@ -1,0 +1,58 @@
+import type { V1Container } from "@kubernetes/client-node";
+import { commandLine } from "../model-servers.js";
+import type { Resolved } from "./spec.js";
+
+/** A TCP port number, or undefined when the text is not one. */
+export function parsePort(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/** A literal env value of the container; values from secrets or fields are not known at admission. */
+export function literalEnv(container: V1Container, name: string): string | undefined {
+  return container.env?.findLast((variable) => variable.name === name)?.value;
+}
+
+/** Kubernetes expands $(NAME) in command and args from the container's env; so does meshtune. */
+function expandReference(container: V1Container, text: string): string {
+  const reference = /^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$/.exec(text);
+  return (reference && literalEnv(container, reference[1]!)) ?? text;
+}
+
+/** The value of `--flag value` or `--flag=value` on the command line; the last one wins. */
+export function flagValue(container: V1Container, flag: string): string | undefined {
+  const words = commandLine(container).split(/\s+/);
+  let value: string | undefined;
+  words.forEach((word, index) => {
+    if (word === flag) value = words[index + 1] ?? "";
+    else if (word.startsWith(`${flag}=`)) value = word.slice(flag.length + 1);
+  });
+  return value === undefined ? undefined : expandReference(container, value);
+}
+
+/** Where a server's port is read from: a command-line flag, then an env variable, then a default. */
+export interface PortSource {
+  flag: string;
+  env?: string;
+  fallback: number;
+}
+
+export function serverPort(container: V1Container, source: PortSource): Resolved<number> {
+  const flag = flagValue(container, source.flag);
+  if (flag !== undefined) {
+    const port = parsePort(flag);
+    return port === undefined
+      ? { problem: `${source.flag} is ${JSON.stringify(flag)}, not a port number` }
+      : { value: port };
+  }
+  const env = source.env === undefined ? undefined : literalEnv(container, source.env);
+  if (env !== undefined) {
+    const port = parsePort(env);
+    // The value itself stays out of the warning: env values are the pod's business.
+    return port === undefined
+      ? { problem: `its ${source.env} env is not a port number` }
+      : { value: port };
+  }
+  return { value: source.fallback };
+}

@@ -1,0 +1,31 @@
+import type { V1Pod } from "@kubernetes/client-node";
+import fastJsonPatch from "fast-json-patch";
+import { admissionWarning } from "../../src/admission/warnings.js";
+import type { Config } from "../../src/config/schema.js";
+import { mutatePod } from "../../src/engine.js";
+import type { LogLine } from "../server/harness.js";
+
+/** What meshtune's own engine makes of `pod`: the pod with its patch applied, and its warnings. */
+export function tunedByEngine(pod: V1Pod, config: Config): { pod: V1Pod; warnings: string[] } {
+  const { plan, patch } = mutatePod(pod, { namespace: pod.metadata?.namespace ?? "" }, config);
+  const tuned = fastJsonPatch.applyPatch(structuredClone(pod), patch, true, false).newDocument;
+  return { pod: tuned, warnings: plan.warnings.map(admissionWarning) };
+}
+
+/** One line meshtune logged per review it answered. */
+export interface ReviewLine extends LogLine {
+  namespace?: string;
+  name?: string;
+  generateName?: string;
+  dryRun: boolean;
+  outcome: string;
+  profile?: string;
+  skipped?: string;
+}
+
+/** The reviews meshtune logged, for pods in `namespace`. */
+export function reviewsLogged(logs: LogLine[], namespace: string): ReviewLine[] {
+  return logs.filter(
+    (line): line is ReviewLine => line.msg === "review" && line.namespace === namespace,
+  );
+}

@@ -1,0 +1,115 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { V1MutatingWebhookConfiguration } from "@kubernetes/client-node";
+import { inject } from "vitest";
+import { generateCA } from "../../src/certs/generate.js";
+import { MESHTUNE } from "../../src/policy/keys.js";
+import { loopbackCerts, SHIPPED_CONFIG, writeTls, type ServingCerts } from "../server/harness.js";
+import { startCluster, type Cluster } from "./cluster.js";
+import { startMeshtune, type Meshtune } from "./meshtune-process.js";
+import { fixtureIn } from "./pods.js";
+import {
+  apply,
+  pointedAt,
+  shippedWebhookConfiguration,
+  untilAdmission,
+  withFailurePolicy,
+  type FailurePolicy,
+} from "./webhook-registration.js";
+
+/** A namespace labelled meshtune.dev/enabled=true, so the webhook's namespaceSelector matches it. */
+export const OPTED_IN = "inference";
+/** A namespace without the label: the apiserver never calls meshtune for its pods. */
+export const NOT_OPTED_IN = "storefront";
+
+/** A real apiserver with `meshtune serve` registered through webhook/'s configuration. */
+export interface MeshtuneCluster {
+  readonly cluster: Cluster;
+  /** The running meshtune; replaced by restartMeshtune(). */
+  readonly meshtune: Meshtune;
+  /** meshtune's TLS directory, kubelet-style (a ..data symlink), as a mounted Secret is. */
+  readonly tlsDir: string;
+  /** The CA and serving certificate meshtune started with. */
+  readonly certs: ServingCerts;
+  /** The configuration as registered: webhook/'s, pointed at meshtune on loopback. */
+  readonly registered: V1MutatingWebhookConfiguration;
+  /** Starts meshtune again, on the port it had, after meshtune.stop(). */
+  restartMeshtune(): Promise<Meshtune>;
+  /** Stops meshtune, kube-apiserver and etcd. */
+  stop(): Promise<void>;
+}
+
+export interface MeshtuneClusterOptions {
+  /** meshtune's config file; the shipped config/meshtune.yaml when not given. */
+  config?: string;
+  failurePolicy?: FailurePolicy;
+}
+
+/** A vLLM pod for dry-run creations that check which webhooks the apiserver calls. */
+export const probePod = () => fixtureIn("vllm-deployment", OPTED_IN, "webhook-probe");
+
+async function createNamespaces(cluster: Cluster): Promise<void> {
+  for (const [name, labels] of [
+    [OPTED_IN, { "meshtune.dev/enabled": "true" }],
+    [NOT_OPTED_IN, {}],
+  ] as const) {
+    await apply(cluster, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
+  }
+}
+
+/**
+ * Starts etcd, kube-apiserver and meshtune, creates the namespaces OPTED_IN and NOT_OPTED_IN,
+ * registers meshtune and resolves once the apiserver calls it. stop() it in afterAll.
+ */
+export async function startMeshtuneCluster(
+  options: MeshtuneClusterOptions = {},
+): Promise<MeshtuneCluster> {
+  const cluster = await startCluster();
+  let meshtune: Meshtune | undefined;
+  try {
+    // Inside the cluster's directory, so MESHTUNE_E2E_KEEP=1 keeps meshtune's log too.
+    const dir = join(cluster.dir, "meshtune");
+    const tlsDir = join(dir, "tls");
+    const configPath = join(dir, "config", "meshtune.yaml");
+    mkdirSync(join(dir, "config"), { recursive: true });
+    writeFileSync(configPath, options.config ?? SHIPPED_CONFIG);
+    const certs = loopbackCerts(generateCA({ commonName: "meshtune-e2e-webhook-ca" }));
+    writeTls(tlsDir, certs);
+    const start = (port?: number) =>
+      startMeshtune({ build: inject("meshtuneBuild"), tlsDir, configPath, logDir: dir, port });
+    meshtune = await start();
+
+    await createNamespaces(cluster);
+    const registered = withFailurePolicy(
+      pointedAt(shippedWebhookConfiguration(), { url: meshtune.url, caBundle: certs.ca.cert }),
+      options.failurePolicy ?? "Ignore",
+    );
+    await apply(cluster, registered);
+    await untilAdmission(
+      cluster,
+      probePod(),
+      (outcome) =>
+        "pod" in outcome && outcome.pod.metadata?.annotations?.[MESHTUNE.applied] !== undefined,
+      "call meshtune",
+    );
+
+    return {
+      cluster,
+      get meshtune() {
+        return meshtune as Meshtune;
+      },
+      tlsDir,
+      certs,
+      registered,
+      restartMeshtune: async () => (meshtune = await start(meshtune?.port)),
+      stop: async () => {
+        await meshtune?.stop();
+        await cluster.stop();
+      },
+    };
+  } catch (error) {
+    await meshtune?.stop();
+    await cluster.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+import type { V1Pod } from "@kubernetes/client-node";
+import { fixturePod } from "../fixtures/load.js";
+import type { Cluster } from "./cluster.js";
+
+/** The pod a fixture creates, in `namespace`, named `name` when given (else as the fixture names it). */
+export function fixtureIn(fixtureName: string, namespace: string, name?: string): V1Pod {
+  const pod = fixturePod(fixtureName);
+  pod.metadata = { ...pod.metadata, namespace, ...(name === undefined ? {} : { name }) };
+  return pod;
+}
+
+/** What the apiserver answered to a create: the object it stored (or would), and its warnings. */
+export interface Created {
+  pod: V1Pod;
+  /** kubectl's "Warning: " lines on standard error, without that prefix. */
+  warnings: string[];
+}
+
+/** kubectl prints each warning the apiserver returned as a "Warning: <text>" line on stderr. */
+export function kubectlWarnings(stderr: string): string[] {
+  return stderr
+    .split("\n")
+    .filter((line) => line.startsWith("Warning: "))
+    .map((line) => line.slice("Warning: ".length));
+}
+
+/** `kubectl create` of `pod`, with `--dry-run=server` when asked: the pod as the apiserver returned it. */
+export async function createPod(
+  cluster: Cluster,
+  pod: V1Pod,
+  options: { dryRun?: boolean } = {},
+): Promise<Created> {
+  const args = ["create", "-f", "-", "-o", "json"];
+  if (options.dryRun) args.push("--dry-run=server");
+  const { stdout, stderr } = await cluster.kubectl(args, JSON.stringify(pod));
+  return { pod: JSON.parse(stdout) as V1Pod, warnings: kubectlWarnings(stderr) };
+}
+
+/** The pod as etcd holds it, read back with `kubectl get`. */
+export async function storedPod(cluster: Cluster, namespace: string, name: string): Promise<V1Pod> {
+  const { stdout } = await cluster.kubectl(["get", "pod", name, "-n", namespace, "-o", "json"]);
+  return JSON.parse(stdout) as V1Pod;
+}

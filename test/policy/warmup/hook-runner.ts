@@ -1,0 +1,164 @@
+import { spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { V1Pod } from "@kubernetes/client-node";
+import fastJsonPatch from "fast-json-patch";
+import { loadConfig } from "../../../src/config/load.js";
+import { mutatePod } from "../../../src/engine.js";
+import { HOOK_NAME, PROBE_NAME } from "../../../src/policy/warmup/script.js";
+
+export const SHELLS = ["dash", "busybox"] as const;
+export type Shell = (typeof SHELLS)[number];
+export const CLIENTS = ["curl", "GNU wget", "BusyBox wget", "python3"] as const;
+export type Client = (typeof CLIENTS)[number] | "no client";
+
+const BUSYBOX = "/usr/bin/busybox";
+const COREUTILS = "/usr/bin";
+// What the script needs besides an HTTP client.
+const TOOLS = ["date", "sleep", "rm", "timeout"];
+const CLIENT_BINARIES: Record<Client, [string, string][]> = {
+  curl: [["curl", "/usr/bin/curl"]],
+  "GNU wget": [["wget", "/usr/bin/wget"]],
+  "BusyBox wget": [["wget", BUSYBOX]],
+  python3: [["python3", "/usr/bin/python3"]],
+  "no client": [],
+};
+
+const created: string[] = [];
+
+export function temporaryDirectory(prefix: string): string {
+  const directory = mkdtempSync(join(tmpdir(), `meshtune-${prefix}-`));
+  created.push(directory);
+  return directory;
+}
+
+/** For afterAll: every warmup has ended by then, so nothing writes into these any more. */
+export function removeTemporaryDirectories(): void {
+  for (const directory of created.splice(0)) rmSync(directory, { recursive: true, force: true });
+}
+
+/**
+ * A PATH directory of symlinks holding only the script's tools (from coreutils for dash, BusyBox
+ * applets for busybox sh) and the one HTTP client under test, so nothing else can be found.
+ */
+export function toolbox(shell: Shell, client: Client): string {
+  const directory = temporaryDirectory("path");
+  for (const tool of TOOLS) {
+    symlinkSync(shell === "busybox" ? BUSYBOX : join(COREUTILS, tool), join(directory, tool));
+  }
+  for (const [name, target] of CLIENT_BINARIES[client]) symlinkSync(target, join(directory, name));
+  return directory;
+}
+
+const config = loadConfig();
+
+/** The pod as meshtune's patch leaves it: what the kubelet would run. */
+export function plannedPod(pod: V1Pod): V1Pod {
+  const { patch } = mutatePod(pod, { namespace: "inference" }, config);
+  return fastJsonPatch.applyPatch(structuredClone(pod), patch, true, false).newDocument;
+}
+
+export function postStartCommand(pod: V1Pod, container = 0): string[] {
+  const command = pod.spec!.containers[container]!.lifecycle?.postStart?.exec?.command;
+  if (command?.[3] !== HOOK_NAME) throw new Error("the planned pod has no meshtune warmup hook");
+  return command;
+}
+
+export function startupProbeCommand(pod: V1Pod, container = 0): string[] {
+  const command = pod.spec!.containers[container]!.startupProbe?.exec?.command;
+  if (command?.[3] !== PROBE_NAME) throw new Error("the planned pod has no meshtune startupProbe");
+  return command;
+}
+
+/** Test values for the hook's arguments: 4 directory, 5 limit, 6 pause, 7 port. */
+export interface HookOverrides {
+  directory: string;
+  limitSeconds: number;
+  pauseSeconds: number;
+  port?: number;
+}
+
+export function forTest(command: string[], overrides: HookOverrides): string[] {
+  const changed = command
+    .with(4, overrides.directory)
+    .with(5, String(overrides.limitSeconds))
+    .with(6, String(overrides.pauseSeconds));
+  return overrides.port === undefined ? changed : changed.with(7, String(overrides.port));
+}
+
+export interface Finished {
+  code: number | null;
+  output: string;
+  /** Process group of the hook: the detached warmup stays in it. */
+  group: number;
+}
+
+/**
+ * Runs an exec argv the way the kubelet does, with only `env`, in dash (/bin/sh) or BusyBox sh.
+ * Resolves when the process has exited and closed its stdout and stderr, which is when the
+ * container runtime would consider the hook done.
+ */
+export function runExec(argv: string[], shell: Shell, env: NodeJS.ProcessEnv): Promise<Finished> {
+  const [program, ...args] = argv;
+  if (program !== "/bin/sh") throw new Error(`expected a /bin/sh command, got ${program}`);
+  const child =
+    shell === "dash"
+      ? spawn(program, args, { env, detached: true })
+      : spawn(BUSYBOX, ["sh", ...args], { env, detached: true });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, output, group: child.pid! }));
+  });
+}
+
+/** Polls until `condition` holds; fails naming `what` after `limitMs`. */
+export async function waitFor(what: string, condition: () => boolean, limitMs = 10_000) {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Whether any process of the group still runs. Read from /proc, because an exited warmup is
+ * orphaned and stays a zombie until PID 1 reaps it, which here may take seconds.
+ */
+export function groupAlive(group: number): boolean {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .some((pid) => {
+      try {
+        // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its ")".
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return Number(pgrp) === group && state !== "Z";
+      } catch {
+        return false; // gone while we looked
+      }
+    });
+}
+
+export function readLog(directory: string): string {
+  const path = join(directory, "warmup.log");
+  return existsSync(path) ? readFileSync(path, "utf8") : "";
+}
+
+/** A fresh marker/log directory, as the emptyDir is. */
+export function warmupDirectory(): string {
+  const directory = join(temporaryDirectory("warmup"), "run");
+  mkdirSync(directory);
+  return directory;
+}

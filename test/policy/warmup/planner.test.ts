@@ -1,0 +1,553 @@
+import type { V1Container, V1Pod } from "@kubernetes/client-node";
+import fastJsonPatch from "fast-json-patch";
+import { describe, expect, it } from "vitest";
+import { loadConfig, parseConfig } from "../../../src/config/load.js";
+import type { Config } from "../../../src/config/schema.js";
+import { mutatePod } from "../../../src/engine.js";
+import { planPod } from "../../../src/policy/planner.js";
+import { WARMUP_SCRIPT } from "../../../src/policy/warmup/script.js";
+import { fixturePod } from "../../fixtures/load.js";
+
+const config = loadConfig();
+const target = { namespace: "inference" };
+const JSON_CONTENT = "Content-Type: application/json";
+
+function apply(pod: V1Pod, from: Config = config): V1Pod {
+  const { patch } = mutatePod(pod, target, from);
+  return fastJsonPatch.applyPatch(structuredClone(pod), patch, true, false).newDocument;
+}
+
+function warnings(pod: V1Pod, from: Config = config): string[] {
+  return planPod(pod, target, from).warnings;
+}
+
+/** The hook's positional arguments, by name. */
+function hookArguments(container: V1Container) {
+  const command = container.lifecycle?.postStart?.exec?.command;
+  if (command === undefined) return undefined;
+  const [, , , , directory, limit, pause, port, health, mode, method, path, body, ...headers] =
+    command;
+  return { directory, limit, pause, port, health, mode, method, path, body, headers };
+}
+
+function warmed(pod: V1Pod, index = 0) {
+  return hookArguments(apply(pod).spec!.containers[index]!);
+}
+
+function withContainer(name: string, change: (container: V1Container) => void): V1Pod {
+  const pod = fixturePod(name);
+  change(pod.spec!.containers[0]!);
+  return pod;
+}
+
+function withAnnotations(name: string, annotations: Record<string, string>): V1Pod {
+  const pod = fixturePod(name);
+  pod.metadata!.annotations = { ...pod.metadata!.annotations, ...annotations };
+  return pod;
+}
+
+const HEALTH_ONLY = { mode: "health", method: "", path: "", body: "", headers: [] };
+
+describe("the warmup of each model server", () => {
+  it.each([
+    {
+      server: "vLLM",
+      pod: fixturePod("vllm-deployment"),
+      expected: {
+        port: "8000",
+        health: "/health",
+        mode: "vllm",
+        method: "POST",
+        path: "/v1/completions",
+        body: '{"model":"@MODEL@","prompt":"warmup","max_tokens":1}',
+        headers: [JSON_CONTENT],
+      },
+    },
+    {
+      server: "TGI",
+      pod: fixturePod("tgi-statefulset"),
+      expected: {
+        port: "80",
+        health: "/health",
+        mode: "request",
+        method: "POST",
+        path: "/generate",
+        body: '{"inputs":"warmup","parameters":{"max_new_tokens":1}}',
+        headers: [JSON_CONTENT],
+      },
+    },
+    {
+      server: "SGLang",
+      pod: fixturePod("sglang-pod"),
+      expected: {
+        port: "30000",
+        health: "/health",
+        mode: "request",
+        method: "POST",
+        path: "/generate",
+        body: '{"text":"warmup","sampling_params":{"max_new_tokens":1}}',
+        headers: [JSON_CONTENT],
+      },
+    },
+    {
+      server: "Triton",
+      pod: fixturePod("triton-deployment"),
+      expected: { port: "8000", health: "/v2/health/ready", ...HEALTH_ONLY },
+    },
+    {
+      server: "TorchServe",
+      pod: fixturePod("torchserve-deployment"),
+      expected: { port: "8080", health: "/ping", ...HEALTH_ONLY },
+    },
+    {
+      server: "Ollama",
+      pod: fixturePod("ollama-deployment"),
+      expected: {
+        port: "11434",
+        health: "/api/version",
+        mode: "request",
+        method: "POST",
+        path: "/api/generate",
+        body: '{"model":"llama3.2","keep_alive":-1}',
+        headers: [JSON_CONTENT],
+      },
+    },
+    {
+      server: "KServe",
+      pod: fixturePod("kserve-predictor-pod"),
+      expected: { port: "8080", health: "/v2/health/live", ...HEALTH_ONLY },
+    },
+    {
+      server: "a container described by meshtune.dev/warmup",
+      pod: fixturePod("reranker-warmup-pod"),
+      expected: {
+        port: "9000",
+        health: "/healthz",
+        mode: "request",
+        method: "POST",
+        path: "/rerank",
+        body: '{"query":"warmup","documents":["warm"]}',
+        headers: [JSON_CONTENT, "X-Warmup: meshtune"],
+      },
+    },
+  ])("warms $server with its own port, health and request", ({ pod, expected }) => {
+    expect(warmed(pod)).toEqual({
+      directory: "/var/run/meshtune",
+      limit: "900",
+      pause: "2",
+      ...expected,
+    });
+  });
+
+  it.each([
+    ["--port 9000", ["m", "--port", "9000"], {}, "9000"],
+    ["--port=9001", ["m", "--port=9001"], {}, "9001"],
+    ["the last --port", ["m", "--port", "1", "--port", "9002"], {}, "9002"],
+    [
+      "--port $(VLLM_HTTP_PORT) from the env",
+      ["m", "--port", "$(VLLM_HTTP_PORT)"],
+      { VLLM_HTTP_PORT: "9003" },
+      "9003",
+    ],
+  ])("reads vLLM's port from %s", (_, args, env, port) => {
+    const pod = withContainer("vllm-deployment", (container) => {
+      container.args = args;
+      container.env = Object.entries(env).map(([name, value]) => ({ name, value }));
+    });
+    expect(warmed(pod)?.port).toBe(port);
+  });
+
+  it("reads TGI's port from --port before the PORT env", () => {
+    const pod = withContainer("tgi-statefulset", (container) => {
+      container.args = ["--model-id", "m", "--port", "3000"];
+      container.env = [{ name: "PORT", value: "8080" }];
+    });
+    expect(warmed(pod)?.port).toBe("3000");
+    const envOnly = withContainer("tgi-statefulset", (container) => {
+      container.env = [{ name: "PORT", value: "8080" }];
+    });
+    expect(warmed(envOnly)?.port).toBe("8080");
+  });
+
+  it.each([
+    ["0.0.0.0", "11434"],
+    ["0.0.0.0:11500", "11500"],
+    ["http://0.0.0.0:11501", "11501"],
+    ["[::]:11502", "11502"],
+    [":11503", "11503"],
+  ])("reads Ollama's port from OLLAMA_HOST=%s", (host, port) => {
+    const pod = withContainer("ollama-deployment", (container) => {
+      container.env = [{ name: "OLLAMA_HOST", value: host }];
+    });
+    expect(warmed(pod)?.port).toBe(port);
+  });
+
+  it("only waits for Ollama's health when no meshtune.dev/warmup-model names a model", () => {
+    const pod = fixturePod("ollama-deployment");
+    delete pod.metadata!.annotations!["meshtune.dev/warmup-model"];
+    expect(warmed(pod)).toMatchObject(HEALTH_ONLY);
+  });
+
+  it("reads Triton's --http-port and SGLang's --port", () => {
+    const triton = withContainer(
+      "triton-deployment",
+      (c) => void (c.args = ["--http-port", "8100"]),
+    );
+    const sglang = withContainer("sglang-pod", (c) => void (c.args = ["--model-path", "m"]));
+    expect(warmed(triton)?.port).toBe("8100");
+    expect(warmed(sglang)?.port).toBe("30000");
+  });
+
+  it("lets meshtune.dev/warmup override part of a server's defaults", () => {
+    const pod = withAnnotations("triton-deployment", {
+      "meshtune.dev/warmup": '{"path":"/v2/models/resnet/infer","body":{"inputs":[]}}',
+    });
+    expect(warmed(pod)).toMatchObject({
+      port: "8000",
+      health: "/v2/health/ready",
+      mode: "request",
+      method: "POST",
+      path: "/v2/models/resnet/infer",
+      body: '{"inputs":[]}',
+    });
+  });
+
+  it("warms only the container meshtune.dev/warmup-container names", () => {
+    const pod = apply(fixturePod("reranker-warmup-pod"));
+    expect(pod.spec!.containers[1]).toEqual(fixturePod("reranker-warmup-pod").spec!.containers[1]);
+  });
+});
+
+describe("the hook meshtune adds", () => {
+  const pod = apply(fixturePod("vllm-deployment"));
+  const container = pod.spec!.containers[0]!;
+
+  it("is an exec postStart of one fixed script that holds nothing from the pod", () => {
+    const command = container.lifecycle!.postStart!.exec!.command!;
+    expect(command.slice(0, 4)).toEqual(["/bin/sh", "-c", WARMUP_SCRIPT, "meshtune-warmup"]);
+    expect(container.lifecycle!.postStart!.httpGet).toBeUndefined();
+    for (const name of ["reranker-warmup-pod", "ollama-deployment", "tgi-statefulset"]) {
+      const other = apply(fixturePod(name)).spec!.containers[0]!.lifecycle!.postStart!.exec!;
+      expect(other.command![2]).toBe(WARMUP_SCRIPT);
+    }
+    for (const word of ["rerank", "llama", "/v1/completions", "9000", "/healthz"]) {
+      expect(WARMUP_SCRIPT).not.toContain(word);
+    }
+  });
+
+  it("mounts the emptyDir meshtune-warmup at /var/run/meshtune, one subPath per container", () => {
+    expect(pod.spec!.volumes).toContainEqual({ name: "meshtune-warmup", emptyDir: {} });
+    expect(container.volumeMounts).toContainEqual({
+      name: "meshtune-warmup",
+      mountPath: "/var/run/meshtune",
+      subPath: "vllm",
+    });
+  });
+
+  it("adds an exec startupProbe on the marker whose budget covers the time limit", () => {
+    const probe = container.startupProbe!;
+    expect(probe.exec!.command).toEqual([
+      "/bin/sh",
+      "-c",
+      'test -f "$1"',
+      "meshtune-warmup-probe",
+      "/var/run/meshtune/ready",
+    ]);
+    expect(probe.periodSeconds).toBe(5);
+    expect(probe.failureThreshold! * probe.periodSeconds!).toBeGreaterThanOrEqual(900 + 2);
+  });
+
+  it("follows the configured time limit, pause and probe period", () => {
+    const custom = parseConfig(
+      "warmup: { timeoutSeconds: 60, pollIntervalSeconds: 1, probePeriodSeconds: 10 }\n" +
+        "profiles: [{ name: p, warmup: true }]",
+    );
+    const planned = apply(fixturePod("vllm-deployment"), custom).spec!.containers[0]!;
+    expect(hookArguments(planned)).toMatchObject({ limit: "60", pause: "1" });
+    expect(planned.startupProbe).toMatchObject({ periodSeconds: 10 });
+    expect(planned.startupProbe!.failureThreshold! * 10).toBeGreaterThanOrEqual(61);
+  });
+
+  it("asks Istio and Linkerd to start their proxy before the app", () => {
+    const annotations = pod.metadata!.annotations!;
+    expect(JSON.parse(annotations["proxy.istio.io/config"]!)).toMatchObject({
+      holdApplicationUntilProxyStarts: true,
+    });
+    expect(annotations["config.linkerd.io/proxy-await"]).toBe("enabled");
+  });
+
+  it("tells what it set in short warnings", () => {
+    expect(warnings(fixturePod("vllm-deployment"))).toEqual(
+      expect.arrayContaining([
+        'set warmup on container "vllm" (vLLM): GET /health on port 8000, then POST /v1/completions',
+        'set startupProbe on container "vllm": holds it until warm (915s at most)',
+      ]),
+    );
+  });
+});
+
+describe("what the pod already has", () => {
+  it("keeps an existing postStart hook, warns, and adds no warmup for that container", () => {
+    const hook = { exec: { command: ["/bin/sh", "-c", "echo started"] } };
+    const pod = withContainer("vllm-deployment", (container) => {
+      container.lifecycle = { postStart: hook };
+    });
+    const planned = apply(pod);
+    const container = planned.spec!.containers[0]!;
+    expect(container.lifecycle).toEqual({ postStart: hook });
+    expect(container.startupProbe).toBeUndefined();
+    expect(container.volumeMounts).toEqual(pod.spec!.containers[0]!.volumeMounts);
+    expect(planned.spec!.volumes).toEqual(pod.spec!.volumes);
+    expect(warnings(pod)).toContain(
+      'kept the postStart hook of container "vllm"; no warmup for it',
+    );
+    expect(planned.metadata!.annotations!["config.linkerd.io/proxy-await"]).toBeUndefined();
+    expect(planned.metadata!.annotations!["proxy.istio.io/config"]).toBe('{"concurrency":2}');
+  });
+
+  it("keeps an existing startupProbe with a warning, and still adds the hook", () => {
+    const probe = { httpGet: { path: "/health", port: 8000 }, failureThreshold: 60 };
+    const pod = withContainer("vllm-deployment", (container) => {
+      container.startupProbe = probe;
+      container.lifecycle = { preStop: { exec: { command: ["sleep", "5"] } } };
+    });
+    const container = apply(pod).spec!.containers[0]!;
+    expect(container.startupProbe).toEqual(probe);
+    expect(container.lifecycle!.preStop).toEqual({ exec: { command: ["sleep", "5"] } });
+    expect(hookArguments(container)?.mode).toBe("vllm");
+    expect(warnings(pod)).toContain(
+      'kept the startupProbe of container "vllm"; it does not wait for the warmup',
+    );
+  });
+
+  it("adds nothing to a pod that already has meshtune's hook, volume and probe", () => {
+    for (const name of ["vllm-deployment", "reranker-warmup-pod", "torchserve-deployment"]) {
+      const once = apply(fixturePod(name));
+      const again = mutatePod(once, target, config);
+      expect(again.patch).toEqual([]);
+      expect(
+        again.plan.decisions.filter(
+          ({ kind }) => kind !== "unchanged" && kind !== "selected" && kind !== "profile",
+        ),
+      ).toEqual([]);
+    }
+  });
+
+  it("adds the volume once for two warmed containers, each with its own subPath", () => {
+    const pod = fixturePod("vllm-deployment");
+    const decode = structuredClone(pod.spec!.containers[0]!);
+    decode.name = "vllm-decode";
+    decode.args = ["meta-llama/Meta-Llama-3-8B-Instruct", "--port", "8001"];
+    pod.spec!.containers.push(decode);
+    const planned = apply(pod);
+    expect(planned.spec!.volumes!.filter(({ name }) => name === "meshtune-warmup")).toHaveLength(1);
+    expect(planned.spec!.containers.map((c) => c.volumeMounts!.at(-1)!.subPath)).toEqual([
+      "vllm",
+      "vllm-decode",
+    ]);
+    expect(planned.spec!.containers.map((c) => hookArguments(c)!.port)).toEqual(["8000", "8001"]);
+    expect(mutatePod(planned, target, config).patch).toEqual([]);
+  });
+
+  it("gives up on a container that mounts something else at /var/run/meshtune", () => {
+    const pod = withContainer("vllm-deployment", (container) => {
+      container.volumeMounts!.push({ name: "cache", mountPath: "/var/run/meshtune" });
+    });
+    expect(warmed(pod)).toBeUndefined();
+    expect(warnings(pod)).toContain(
+      'no warmup for container "vllm": it mounts cache at /var/run/meshtune',
+    );
+  });
+
+  it("gives up when the pod's meshtune-warmup volume is no emptyDir", () => {
+    const pod = fixturePod("vllm-deployment");
+    pod.spec!.volumes!.push({ name: "meshtune-warmup", configMap: { name: "x" } });
+    expect(warmed(pod)).toBeUndefined();
+    expect(warnings(pod)).toContain(
+      'no warmup for container "vllm": the pod\'s volume meshtune-warmup is no emptyDir',
+    );
+  });
+});
+
+describe("warmup that cannot be done", () => {
+  it.each([
+    [
+      "not JSON",
+      "{port: 80}",
+      "meshtune.dev/warmup is not valid JSON (Expected property name or '}' in JSON at position 1)",
+    ],
+    [
+      "an array",
+      "[1]",
+      'meshtune.dev/warmup must be a JSON object such as {"port":8080,"health":"/healthz"}',
+    ],
+    [
+      "a misspelt key",
+      '{"heath":"/h"}',
+      'meshtune.dev/warmup has unknown key "heath" (known: port, health, path, body, headers)',
+    ],
+    [
+      "port 0",
+      '{"port":0}',
+      'meshtune.dev/warmup "port" must be a whole number from 1 to 65535, got 0',
+    ],
+    [
+      "port 65536",
+      '{"port":65536}',
+      'meshtune.dev/warmup "port" must be a whole number from 1 to 65535, got 65536',
+    ],
+    [
+      "a port string",
+      '{"port":"8080"}',
+      'meshtune.dev/warmup "port" must be a whole number from 1 to 65535, got "8080"',
+    ],
+    [
+      "a fractional port",
+      '{"port":80.5}',
+      'meshtune.dev/warmup "port" must be a whole number from 1 to 65535, got 80.5',
+    ],
+    [
+      "a relative health path",
+      '{"health":"healthz"}',
+      'meshtune.dev/warmup "health" must be an absolute URL path such as "/healthz", got "healthz"',
+    ],
+    [
+      "a URL for a path",
+      '{"path":"http://evil/x"}',
+      'meshtune.dev/warmup "path" must be an absolute URL path such as "/healthz", got "http://evil/x"',
+    ],
+    [
+      "a network-path reference",
+      '{"path":"//evil/x"}',
+      'meshtune.dev/warmup "path" must be an absolute URL path such as "/healthz", got "//evil/x"',
+    ],
+    [
+      "a path with a space",
+      '{"path":"/a b"}',
+      'meshtune.dev/warmup "path" must be an absolute URL path such as "/healthz", got "/a b"',
+    ],
+    [
+      "a path with a fragment",
+      '{"path":"/a#b"}',
+      'meshtune.dev/warmup "path" must be an absolute URL path such as "/healthz", got "/a#b"',
+    ],
+    [
+      "a body without a path",
+      '{"body":{}}',
+      'meshtune.dev/warmup "body" and "headers" describe the warm request; give its "path" too',
+    ],
+    [
+      "a bad header name",
+      '{"path":"/p","headers":{"X Y":"1"}}',
+      'meshtune.dev/warmup "headers" has "X Y", which is not an HTTP header name',
+    ],
+    [
+      "a header that is no string",
+      '{"path":"/p","headers":{"X-N":1}}',
+      'meshtune.dev/warmup "headers" value of X-N must be a string on one line',
+    ],
+  ])("warns and adds no hook for %s", (_, annotation, problem) => {
+    const pod = withAnnotations("vllm-deployment", { "meshtune.dev/warmup": annotation });
+    expect(warmed(pod)).toBeUndefined();
+    expect(warnings(pod)).toContain(`no warmup for container "vllm": ${problem}`);
+  });
+
+  it("never repeats a header value or an unparsable annotation in its warnings", () => {
+    const secret = "Bearer sk-live-secret";
+    for (const annotation of [
+      JSON.stringify({ path: "/p", headers: { Authorization: `${secret}\r\nX: y` } }),
+      `{"path":"/p","headers":{"Authorization":"${secret}"},]`,
+    ]) {
+      const pod = withAnnotations("vllm-deployment", { "meshtune.dev/warmup": annotation });
+      expect(warmed(pod)).toBeUndefined();
+      expect(warnings(pod).join("\n")).not.toContain("sk-live");
+    }
+  });
+
+  it.each([
+    [
+      "--port abc",
+      ["m", "--port", "abc"],
+      '--port is "abc", not a port number; set "port" in meshtune.dev/warmup',
+    ],
+    [
+      "an env reference it cannot resolve",
+      ["m", "--port", "$(NOWHERE)"],
+      '--port is "$(NOWHERE)", not a port number; set "port" in meshtune.dev/warmup',
+    ],
+  ])("warns and adds no hook for vLLM with %s", (_, args, problem) => {
+    const pod = withContainer("vllm-deployment", (container) => void (container.args = args));
+    expect(warmed(pod)).toBeUndefined();
+    expect(warnings(pod)).toContain(`no warmup for container "vllm": ${problem}`);
+  });
+
+  it("does not repeat a bad PORT or OLLAMA_HOST value in the warning", () => {
+    const tgi = withContainer(
+      "tgi-statefulset",
+      (c) => void (c.env = [{ name: "PORT", value: "p0rt" }]),
+    );
+    expect(warmed(tgi)).toBeUndefined();
+    expect(warnings(tgi)).toContain(
+      'no warmup for container "tgi": its PORT env is not a port number; set "port" in meshtune.dev/warmup',
+    );
+    const ollama = withContainer("ollama-deployment", (c) => {
+      c.env = [{ name: "OLLAMA_HOST", value: "0.0.0.0:p0rt" }];
+    });
+    expect(warmed(ollama)).toBeUndefined();
+    expect(warnings(ollama).join("\n")).not.toContain("p0rt");
+  });
+
+  it("lets a meshtune.dev/warmup port stand in for a port meshtune cannot read", () => {
+    const pod = withContainer(
+      "vllm-deployment",
+      (container) => void (container.args = ["m", "--port", "$(P)"]),
+    );
+    pod.metadata!.annotations = { "meshtune.dev/warmup": '{"port":8123}' };
+    expect(warmed(pod)?.port).toBe("8123");
+  });
+
+  it("needs a port and a health path for a container meshtune does not recognise", () => {
+    const pod = withAnnotations("reranker-warmup-pod", { "meshtune.dev/warmup": '{"port":9000}' });
+    expect(warmed(pod)).toBeUndefined();
+    expect(warnings(pod)).toContain(
+      'no warmup for container "reranker": it is no model server meshtune knows, so meshtune.dev/warmup must give "port" and "health"',
+    );
+  });
+
+  it("warns when meshtune.dev/warmup-container names no container", () => {
+    const pod = withAnnotations("vllm-deployment", { "meshtune.dev/warmup-container": "vlm" });
+    expect(warmed(pod)).toBeUndefined();
+    expect(warnings(pod)).toContain(
+      'meshtune.dev/warmup-container names no container "vlm" (containers: vllm)',
+    );
+  });
+
+  it("warns when meshtune.dev/warmup could mean more than one container", () => {
+    const pod = withAnnotations("reranker-warmup-pod", {});
+    delete pod.metadata!.annotations!["meshtune.dev/warmup-container"];
+    expect(warmed(pod)).toBeUndefined();
+    expect(warnings(pod)).toContain(
+      "meshtune.dev/warmup is ignored: the pod has 2 candidate containers; name one with meshtune.dev/warmup-container",
+    );
+  });
+
+  it("describes the only container of a pod without a model server", () => {
+    const pod = fixturePod("reranker-warmup-pod");
+    pod.spec!.containers.pop();
+    delete pod.metadata!.annotations!["meshtune.dev/warmup-container"];
+    expect(warmed(pod)?.path).toBe("/rerank");
+  });
+
+  it("adds no warmup when the profile has warmup off, and says the annotations are ignored", () => {
+    const off = parseConfig("profiles: [{ name: plain }]");
+    const pod = fixturePod("reranker-warmup-pod");
+    const planned = apply(pod, off);
+    expect(planned.spec).toEqual(pod.spec);
+    expect(warnings(pod, off)).toContain(
+      "meshtune.dev/warmup and meshtune.dev/warmup-container ignored: profile plain has warmup off",
+    );
+    expect(apply(fixturePod("vllm-deployment"), off).spec).toEqual(
+      fixturePod("vllm-deployment").spec,
+    );
+  });
+});
