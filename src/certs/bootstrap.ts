@@ -4,7 +4,13 @@ import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from "@kuberne
 import type { Logger } from "pino";
 import { ensureCaBundle } from "./ca-bundle.js";
 import { serviceDnsNames } from "./generate.js";
-import { advance, initialCertificates, notAfter, type RotationPolicy, type SelfSignedCertificates } from "./rotation.js";
+import {
+  advance,
+  initialCertificates,
+  notAfter,
+  type RotationPolicy,
+  type SelfSignedCertificates,
+} from "./rotation.js";
 import { SecretStore } from "./secret-store.js";
 import { fromSecret, toSecret } from "./tls-secret.js";
 import { writeCertificateFiles } from "./write.js";
@@ -65,7 +71,11 @@ export class SelfSignedCertificatesKeeper {
   #filesInPlace = false;
 
   constructor(private readonly options: SelfSignedOptions) {
-    this.#store = new SecretStore(options.kubeConfig.makeApiClient(CoreV1Api), options.namespace, options.secretName);
+    this.#store = new SecretStore(
+      options.kubeConfig.makeApiClient(CoreV1Api),
+      options.namespace,
+      options.secretName,
+    );
     this.#admission = options.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
     this.#policy = {
       dnsNames: serviceDnsNames(options.serviceName, options.namespace),
@@ -84,10 +94,18 @@ export class SelfSignedCertificatesKeeper {
     const { certificates, changes } = await this.#settleSecret();
     const wroteFiles = this.#writeFiles(certificates);
     this.#filesInPlace = true;
-    if (wroteFiles) this.options.logger.info({ dir: this.options.tlsDir }, "serving certificate written");
-    const patchedCaBundle = await ensureCaBundle(this.#admission, this.options.webhookName, certificates.trusted.join(""));
+    if (wroteFiles)
+      this.options.logger.info({ dir: this.options.tlsDir }, "serving certificate written");
+    const patchedCaBundle = await ensureCaBundle(
+      this.#admission,
+      this.options.webhookName,
+      certificates.trusted.join(""),
+    );
     if (patchedCaBundle) {
-      this.options.logger.info({ webhook: this.options.webhookName, cas: certificates.trusted.length }, "caBundle updated");
+      this.options.logger.info(
+        { webhook: this.options.webhookName, cas: certificates.trusted.length },
+        "caBundle updated",
+      );
     }
     return { certificates, changes, wroteFiles, patchedCaBundle };
   }
@@ -101,27 +119,40 @@ export class SelfSignedCertificatesKeeper {
         const certificates = initialCertificates(this.#policy, now);
         // Losing the race to create means another replica's CA is the one: read it next time round.
         if (await this.#store.create(toSecret(certificates, where))) {
-          return this.#changed(certificates, [`created a CA and serving certificate, valid until ${notAfter(certificates.serving.cert).toISOString()}`]);
+          return this.#changed(certificates, [
+            `created a CA and serving certificate, valid until ${notAfter(certificates.serving.cert).toISOString()}`,
+          ]);
         }
         continue;
       }
       const { certificates, changes } = advance(fromSecret(secret), this.#policy, now);
       if (changes.length === 0) return { certificates, changes };
-      if (await this.#store.replace(toSecret(certificates, { ...where, resourceVersion: secret.metadata?.resourceVersion }))) {
+      if (
+        await this.#store.replace(
+          toSecret(certificates, { ...where, resourceVersion: secret.metadata?.resourceVersion }),
+        )
+      ) {
         return this.#changed(certificates, changes);
       }
     }
-    throw new Error(`${this.#store.description} changed during each of ${WRITE_ATTEMPTS} attempts to update it; something else keeps writing it`);
+    throw new Error(
+      `${this.#store.description} changed during each of ${WRITE_ATTEMPTS} attempts to update it; something else keeps writing it`,
+    );
   }
 
   #changed(certificates: SelfSignedCertificates, changes: string[]) {
-    for (const change of changes) this.options.logger.info({ secret: this.#store.description }, `certificates: ${change}`);
+    for (const change of changes)
+      this.options.logger.info({ secret: this.#store.description }, `certificates: ${change}`);
     return { certificates, changes };
   }
 
   // Writes only what differs, so an unchanged round does not make the server reload.
   #writeFiles(certificates: SelfSignedCertificates): boolean {
-    const files = { caCert: certificates.trusted.join(""), cert: certificates.serving.cert, key: certificates.serving.key };
+    const files = {
+      caCert: certificates.trusted.join(""),
+      cert: certificates.serving.cert,
+      key: certificates.serving.key,
+    };
     const onDisk = (name: string) => {
       try {
         return readFileSync(join(this.options.tlsDir, name), "utf8");
@@ -129,7 +160,12 @@ export class SelfSignedCertificatesKeeper {
         return undefined;
       }
     };
-    if (onDisk("ca.crt") === files.caCert && onDisk("tls.crt") === files.cert && onDisk("tls.key") === files.key) return false;
+    if (
+      onDisk("ca.crt") === files.caCert &&
+      onDisk("tls.crt") === files.cert &&
+      onDisk("tls.key") === files.key
+    )
+      return false;
     writeCertificateFiles(this.options.tlsDir, files);
     return true;
   }
@@ -153,7 +189,10 @@ export class SelfSignedCertificatesKeeper {
         await this.round();
       } catch (error) {
         delayMs = retryMs;
-        logger.error({ problem: (error as Error).message, retryInSeconds: retryMs / 1000 }, "self-signed certificates: round failed");
+        logger.error(
+          { problem: (error as Error).message, retryInSeconds: retryMs / 1000 },
+          "self-signed certificates: round failed",
+        );
       }
       if (this.#filesInPlace) markReady();
       if (!stopped) timer = setTimeout(() => void tick(), delayMs).unref();

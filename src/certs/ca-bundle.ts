@@ -1,4 +1,8 @@
-import { PatchStrategy, setHeaderOptions, type AdmissionregistrationV1Api } from "@kubernetes/client-node";
+import {
+  PatchStrategy,
+  setHeaderOptions,
+  type AdmissionregistrationV1Api,
+} from "@kubernetes/client-node";
 import { describeApiError } from "./api-error.js";
 
 /**
@@ -6,7 +10,11 @@ import { describeApiError } from "./api-error.js";
  * it had to patch. Each change is guarded by a test of the webhook's name at that index, so a
  * configuration edited in between is refused rather than patched in the wrong place.
  */
-export async function ensureCaBundle(admission: AdmissionregistrationV1Api, name: string, bundle: string): Promise<boolean> {
+export async function ensureCaBundle(
+  admission: AdmissionregistrationV1Api,
+  name: string,
+  bundle: string,
+): Promise<boolean> {
   const what = `MutatingWebhookConfiguration ${name}`;
   let configuration;
   try {
@@ -25,7 +33,10 @@ export async function ensureCaBundle(admission: AdmissionregistrationV1Api, name
   );
   if (patch.length === 0) return false;
   try {
-    await admission.patchMutatingWebhookConfiguration({ name, body: patch }, setHeaderOptions("Content-Type", PatchStrategy.JsonPatch));
+    await admission.patchMutatingWebhookConfiguration(
+      { name, body: patch },
+      setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
+    );
   } catch (error) {
     throw describeApiError(`patch the caBundle of ${what}`, error);
   }

@@ -55,14 +55,19 @@ function sameNames(a: string[], b: string[]): boolean {
   return a.length === wanted.size && a.every((name) => wanted.has(name));
 }
 
-const normalized = (pair: CertificatePair): CertificatePair => ({ cert: normalizePem(pair.cert), key: normalizePem(pair.key) });
+const normalized = (pair: CertificatePair): CertificatePair => ({
+  cert: normalizePem(pair.cert),
+  key: normalizePem(pair.key),
+});
 
 function newCA(policy: RotationPolicy, now: Date): CertificatePair {
   return normalized(generateCA({ validityDays: policy.validityDays, now }));
 }
 
 function issue(ca: CertificatePair, policy: RotationPolicy, now: Date): CertificatePair {
-  return normalized(generateServingCert(ca, { dnsNames: policy.dnsNames, validityDays: policy.validityDays, now }));
+  return normalized(
+    generateServingCert(ca, { dnsNames: policy.dnsNames, validityDays: policy.validityDays, now }),
+  );
 }
 
 /** A new CA and serving certificate, trusted alone. */
@@ -79,35 +84,62 @@ export interface Advance {
 
 // Starts over when the active pair ends before a staged CA could take over: an overlap is no
 // longer possible, and an expired certificate fails every request anyway.
-function replaceIfExpiring(current: SelfSignedCertificates, policy: RotationPolicy, now: Date): Advance | undefined {
-  const ends = Math.min(notAfter(current.ca.cert).getTime(), notAfter(current.serving.cert).getTime());
+function replaceIfExpiring(
+  current: SelfSignedCertificates,
+  policy: RotationPolicy,
+  now: Date,
+): Advance | undefined {
+  const ends = Math.min(
+    notAfter(current.ca.cert).getTime(),
+    notAfter(current.serving.cert).getTime(),
+  );
   if (ends - now.getTime() > policy.promoteAfterMs) return undefined;
   const fresh = initialCertificates(policy, now);
   return {
     certificates: { ...fresh, trusted: [fresh.ca.cert, ...current.trusted] },
-    changes: [`the certificates end at ${new Date(ends).toISOString()}, too soon for an overlap: replaced the CA and serving certificate`],
+    changes: [
+      `the certificates end at ${new Date(ends).toISOString()}, too soon for an overlap: replaced the CA and serving certificate`,
+    ],
   };
 }
 
-function promoteOrStage(current: SelfSignedCertificates, policy: RotationPolicy, now: Date): Advance {
+function promoteOrStage(
+  current: SelfSignedCertificates,
+  policy: RotationPolicy,
+  now: Date,
+): Advance {
   const { next } = current;
   if (next !== undefined) {
-    if (now.getTime() - next.stagedAt.getTime() < policy.promoteAfterMs) return { certificates: current, changes: [] };
+    if (now.getTime() - next.stagedAt.getTime() < policy.promoteAfterMs)
+      return { certificates: current, changes: [] };
     return {
       certificates: { ca: next.ca, serving: issue(next.ca, policy, now), trusted: current.trusted },
-      changes: [`serving a certificate from the CA staged at ${next.stagedAt.toISOString()}; the old CA stays trusted until it expires`],
+      changes: [
+        `serving a certificate from the CA staged at ${next.stagedAt.toISOString()}; the old CA stays trusted until it expires`,
+      ],
     };
   }
   if (now < rotationTime(current.ca.cert)) return { certificates: current, changes: [] };
   const ca = newCA(policy, now);
   return {
-    certificates: { ...current, next: { ca, stagedAt: now }, trusted: [...current.trusted, ca.cert] },
-    changes: [`staged a new CA in the caBundle; it signs the served certificate from ${new Date(now.getTime() + policy.promoteAfterMs).toISOString()}`],
+    certificates: {
+      ...current,
+      next: { ca, stagedAt: now },
+      trusted: [...current.trusted, ca.cert],
+    },
+    changes: [
+      `staged a new CA in the caBundle; it signs the served certificate from ${new Date(now.getTime() + policy.promoteAfterMs).toISOString()}`,
+    ],
   };
 }
 
-function reissueForNames(current: SelfSignedCertificates, policy: RotationPolicy, now: Date): Advance {
-  if (sameNames(dnsNamesOf(current.serving.cert), policy.dnsNames)) return { certificates: current, changes: [] };
+function reissueForNames(
+  current: SelfSignedCertificates,
+  policy: RotationPolicy,
+  now: Date,
+): Advance {
+  if (sameNames(dnsNamesOf(current.serving.cert), policy.dnsNames))
+    return { certificates: current, changes: [] };
   return {
     certificates: { ...current, serving: issue(current.ca, policy, now) },
     changes: [`reissued the serving certificate for ${policy.dnsNames.join(", ")}`],
@@ -120,18 +152,29 @@ function pruneTrusted(current: SelfSignedCertificates, now: Date): Advance {
   const expired = current.trusted.filter((pem) => !inUse.includes(pem) && notAfter(pem) <= now);
   const missing = inUse.filter((pem) => !current.trusted.includes(pem));
   if (expired.length === 0 && missing.length === 0) return { certificates: current, changes: [] };
-  const trusted = [...new Set([...inUse, ...current.trusted.filter((pem) => !expired.includes(pem))])];
+  const trusted = [
+    ...new Set([...inUse, ...current.trusted.filter((pem) => !expired.includes(pem))]),
+  ];
   const changes = [
     ...(expired.length > 0 ? [`dropped ${expired.length} expired CA(s) from the caBundle`] : []),
-    ...(missing.length > 0 ? [`added ${missing.length} CA(s) in use that the caBundle lacked`] : []),
+    ...(missing.length > 0
+      ? [`added ${missing.length} CA(s) in use that the caBundle lacked`]
+      : []),
   ];
   return { certificates: { ...current, trusted }, changes };
 }
 
 /** Everything due at `now`: rotation steps, a serving certificate for changed names, pruning. */
-export function advance(current: SelfSignedCertificates, policy: RotationPolicy, now: Date): Advance {
+export function advance(
+  current: SelfSignedCertificates,
+  policy: RotationPolicy,
+  now: Date,
+): Advance {
   const steps = replaceIfExpiring(current, policy, now) ?? promoteOrStage(current, policy, now);
   const named = reissueForNames(steps.certificates, policy, now);
   const pruned = pruneTrusted(named.certificates, now);
-  return { certificates: pruned.certificates, changes: [...steps.changes, ...named.changes, ...pruned.changes] };
+  return {
+    certificates: pruned.certificates,
+    changes: [...steps.changes, ...named.changes, ...pruned.changes],
+  };
 }

@@ -40,7 +40,11 @@ export class SecretStore {
   /** Replaces the Secret if it still has `secret.metadata.resourceVersion`; false when it changed since. */
   async replace(secret: V1Secret): Promise<boolean> {
     try {
-      await this.core.replaceNamespacedSecret({ name: this.name, namespace: this.namespace, body: secret });
+      await this.core.replaceNamespacedSecret({
+        name: this.name,
+        namespace: this.namespace,
+        body: secret,
+      });
       return true;
     } catch (error) {
       if (statusOf(error) === 409) return false;

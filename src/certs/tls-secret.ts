@@ -73,7 +73,9 @@ export function fromSecret(secret: V1Secret): SelfSignedCertificates {
     try {
       new X509Certificate(pem);
     } catch (error) {
-      throw new TlsSecretError(`${where}: ${key} is not a PEM certificate (${(error as Error).message})${notOurs}`);
+      throw new TlsSecretError(
+        `${where}: ${key} is not a PEM certificate (${(error as Error).message})${notOurs}`,
+      );
     }
     return pem;
   };
@@ -82,7 +84,9 @@ export function fromSecret(secret: V1Secret): SelfSignedCertificates {
     try {
       createPrivateKey(pem);
     } catch (error) {
-      throw new TlsSecretError(`${where}: ${key} is not a PEM private key (${(error as Error).message})${notOurs}`);
+      throw new TlsSecretError(
+        `${where}: ${key} is not a PEM private key (${(error as Error).message})${notOurs}`,
+      );
     }
     return pem;
   };
@@ -95,9 +99,14 @@ export function fromSecret(secret: V1Secret): SelfSignedCertificates {
   if (secret.data?.[KEYS.nextCaCert] !== undefined) {
     const stagedAt = new Date(secret.metadata?.annotations?.[STAGED_AT_ANNOTATION] ?? "");
     if (Number.isNaN(stagedAt.getTime())) {
-      throw new TlsSecretError(`${where} has a staged CA but no valid ${STAGED_AT_ANNOTATION} annotation${notOurs}`);
+      throw new TlsSecretError(
+        `${where} has a staged CA but no valid ${STAGED_AT_ANNOTATION} annotation${notOurs}`,
+      );
     }
-    certificates.next = { ca: { cert: certificate(KEYS.nextCaCert), key: privateKey(KEYS.nextCaKey) }, stagedAt };
+    certificates.next = {
+      ca: { cert: certificate(KEYS.nextCaCert), key: privateKey(KEYS.nextCaKey) },
+      stagedAt,
+    };
   }
   return certificates;
 }

@@ -32,7 +32,9 @@ beforeEach(() => {
 });
 
 /** One meshtune pod's keeper, with the TLS directory its server would read. */
-function replica(overrides: Partial<SelfSignedOptions> = {}): SelfSignedCertificatesKeeper & { tlsDir: string } {
+function replica(
+  overrides: Partial<SelfSignedOptions> = {},
+): SelfSignedCertificatesKeeper & { tlsDir: string } {
   const tlsDir = overrides.tlsDir ?? mkdtempSync(join(tmpdir(), "meshtune-tls-"));
   const keeper = new SelfSignedCertificatesKeeper({
     kubeConfig: api.kubeConfig(),
@@ -51,7 +53,9 @@ function replica(overrides: Partial<SelfSignedOptions> = {}): SelfSignedCertific
 
 /** The CA certificates the apiserver trusts for meshtune right now. */
 function apiserverCaBundle(): string {
-  const configuration = api.webhookConfigurations.get("00-meshtune") as { webhooks: { clientConfig: { caBundle?: string } }[] };
+  const configuration = api.webhookConfigurations.get("00-meshtune") as {
+    webhooks: { clientConfig: { caBundle?: string } }[];
+  };
   const caBundle = configuration.webhooks[0]?.clientConfig.caBundle;
   if (caBundle === undefined) throw new Error("the webhook configuration has no caBundle");
   return Buffer.from(caBundle, "base64").toString("utf8");
@@ -80,7 +84,11 @@ async function startMeshtune(tlsDir: string): Promise<RunningServer> {
 }
 
 /** Handshakes, trusting `ca`, until the server presents `cert`: it reloads on a file event, not at once. */
-async function servedCertificateBecomes(port: number, ca: string, cert: string): Promise<X509Certificate> {
+async function servedCertificateBecomes(
+  port: number,
+  ca: string,
+  cert: string,
+): Promise<X509Certificate> {
   const wanted = new X509Certificate(cert).fingerprint256;
   for (let attempt = 0; attempt < 100; attempt++) {
     const served = await handshake(port, ca, SERVICE_HOST).catch(() => undefined);
@@ -96,7 +104,9 @@ describe("self-signed certificates in the cluster", () => {
     const { changes, wroteFiles, patchedCaBundle } = await first.round();
     const { tlsDir } = first;
 
-    expect(changes).toEqual([expect.stringMatching(/^created a CA and serving certificate, valid until /)]);
+    expect(changes).toEqual([
+      expect.stringMatching(/^created a CA and serving certificate, valid until /),
+    ]);
     expect(wroteFiles).toBe(true);
     expect(patchedCaBundle).toBe(true);
     expect(api.secret("meshtune-tls")?.type).toBe("kubernetes.io/tls");
@@ -105,7 +115,12 @@ describe("self-signed certificates in the cluster", () => {
     const serving = new X509Certificate(tlsFile(tlsDir, "tls.crt"));
     expect(serving.verify(ca.publicKey)).toBe(true);
     expect(serving.checkIssued(ca)).toBe(true);
-    for (const host of ["meshtune", "meshtune.meshtune", SERVICE_HOST, "meshtune.meshtune.svc.cluster.local"]) {
+    for (const host of [
+      "meshtune",
+      "meshtune.meshtune",
+      SERVICE_HOST,
+      "meshtune.meshtune.svc.cluster.local",
+    ]) {
       expect(serving.checkHost(host)).toBe(host);
     }
     expect(serving.checkHost("meshtune.other.svc")).toBeUndefined();
@@ -128,7 +143,9 @@ describe("self-signed certificates in the cluster", () => {
     const [a, b] = [replica(), replica()];
     await Promise.all([a.round(), b.round()]);
 
-    const creates = api.requests.filter((request) => request.method === "POST").map((request) => request.status);
+    const creates = api.requests
+      .filter((request) => request.method === "POST")
+      .map((request) => request.status);
     expect(creates.sort()).toEqual([201, 409]);
     expect(tlsFile(a.tlsDir, "tls.crt")).toBe(tlsFile(b.tlsDir, "tls.crt"));
     expect(tlsFile(a.tlsDir, "tls.crt")).toBe(secretData("tls.crt"));
@@ -142,9 +159,13 @@ describe("self-signed certificates in the cluster", () => {
     const [a, b] = [replica(), replica()];
     const rounds = await Promise.all([a.round(), b.round()]);
 
-    const updates = api.requests.filter((request) => request.method === "PUT").map((request) => request.status);
+    const updates = api.requests
+      .filter((request) => request.method === "PUT")
+      .map((request) => request.status);
     expect(updates.sort()).toEqual([200, 409]);
-    expect(rounds.flatMap((round) => round.changes)).toEqual([expect.stringMatching(/^staged a new CA/)]);
+    expect(rounds.flatMap((round) => round.changes)).toEqual([
+      expect.stringMatching(/^staged a new CA/),
+    ]);
     expect(splitBundle(apiserverCaBundle())).toHaveLength(2);
     expect(tlsFile(a.tlsDir, "ca.crt")).toBe(tlsFile(b.tlsDir, "ca.crt"));
   });
@@ -157,19 +178,31 @@ describe("self-signed certificates in the cluster", () => {
     const server = await startMeshtune(pod.tlsDir);
     try {
       const oldCa = secretData("ca.crt");
-      const oldCert = await servedCertificateBecomes(server.port, apiserverCaBundle(), secretData("tls.crt"));
+      const oldCert = await servedCertificateBecomes(
+        server.port,
+        apiserverCaBundle(),
+        secretData("tls.crt"),
+      );
 
       // Stage: the apiserver learns the new CA while the old certificate is still served.
       clock = realNow;
       expect((await pod.round()).changes).toEqual([expect.stringMatching(/^staged a new CA/)]);
       const newCa = secretData("next-ca.crt");
       expect(splitBundle(apiserverCaBundle())).toEqual([oldCa, newCa]);
-      expect((await handshake(server.port, apiserverCaBundle(), SERVICE_HOST)).fingerprint256).toBe(oldCert.fingerprint256);
+      expect((await handshake(server.port, apiserverCaBundle(), SERVICE_HOST)).fingerprint256).toBe(
+        oldCert.fingerprint256,
+      );
 
       // Promote: the new CA signs the served certificate; the old CA stays in the caBundle.
       clock = realNow + 60_000;
-      expect((await pod.round()).changes).toEqual([expect.stringMatching(/^serving a certificate from the CA staged at/)]);
-      const newCert = await servedCertificateBecomes(server.port, apiserverCaBundle(), secretData("tls.crt"));
+      expect((await pod.round()).changes).toEqual([
+        expect.stringMatching(/^serving a certificate from the CA staged at/),
+      ]);
+      const newCert = await servedCertificateBecomes(
+        server.port,
+        apiserverCaBundle(),
+        secretData("tls.crt"),
+      );
       expect(newCert.verify(new X509Certificate(newCa).publicKey)).toBe(true);
       expect(splitBundle(apiserverCaBundle())).toEqual([oldCa, newCa]);
       await expect(handshake(server.port, oldCa, SERVICE_HOST)).rejects.toThrow();
@@ -179,7 +212,9 @@ describe("self-signed certificates in the cluster", () => {
       clock = realNow + 10 * DAY;
       expect((await pod.round()).changes).toEqual(["dropped 1 expired CA(s) from the caBundle"]);
       expect(splitBundle(apiserverCaBundle())).toEqual([newCa]);
-      expect((await handshake(server.port, apiserverCaBundle(), SERVICE_HOST)).fingerprint256).toBe(newCert.fingerprint256);
+      expect((await handshake(server.port, apiserverCaBundle(), SERVICE_HOST)).fingerprint256).toBe(
+        newCert.fingerprint256,
+      );
     } finally {
       await server.shutdown();
     }
@@ -218,7 +253,9 @@ describe("self-signed certificates in the cluster", () => {
       "patch mutatingwebhookconfigurations",
       "update secrets",
     ]);
-    expect(api.requests.filter((request) => request.status === 403 || request.status === 401)).toEqual([]);
+    expect(
+      api.requests.filter((request) => request.status === 403 || request.status === 401),
+    ).toEqual([]);
   });
 
   it("is refused a Secret the shipped Role does not name, and says which binding to check", async () => {
@@ -231,6 +268,8 @@ describe("self-signed certificates in the cluster", () => {
     await replica().round();
     const secret = api.secret("meshtune-tls") as { data: Record<string, string> };
     delete secret.data["ca.key"];
-    await expect(replica().round()).rejects.toThrow(/Secret meshtune\/meshtune-tls has no ca\.key; it was not written by meshtune/);
+    await expect(replica().round()).rejects.toThrow(
+      /Secret meshtune\/meshtune-tls has no ca\.key; it was not written by meshtune/,
+    );
   });
 });

@@ -8,12 +8,15 @@ import { connect } from "node:tls";
  */
 export function handshake(port: number, ca: string, servername: string): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port, ca, servername, minVersion: "TLSv1.2" }, () => {
-      const peer = socket.getPeerX509Certificate();
-      socket.end();
-      if (peer === undefined) reject(new Error("the server sent no certificate"));
-      else resolve(peer);
-    });
+    const socket = connect(
+      { host: "127.0.0.1", port, ca, servername, minVersion: "TLSv1.2" },
+      () => {
+        const peer = socket.getPeerX509Certificate();
+        socket.end();
+        if (peer === undefined) reject(new Error("the server sent no certificate"));
+        else resolve(peer);
+      },
+    );
     socket.once("error", reject);
   });
 }

@@ -1,11 +1,21 @@
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { serviceDnsNames } from "../../src/certs/generate.js";
-import { advance, initialCertificates, notAfter, rotationTime, type RotationPolicy } from "../../src/certs/rotation.js";
+import {
+  advance,
+  initialCertificates,
+  notAfter,
+  rotationTime,
+  type RotationPolicy,
+} from "../../src/certs/rotation.js";
 import { fromSecret, toSecret, TlsSecretError } from "../../src/certs/tls-secret.js";
 
 const DAY = 86_400_000;
-const policy: RotationPolicy = { dnsNames: serviceDnsNames("meshtune", "meshtune"), validityDays: 30, promoteAfterMs: 60_000 };
+const policy: RotationPolicy = {
+  dnsNames: serviceDnsNames("meshtune", "meshtune"),
+  validityDays: 30,
+  promoteAfterMs: 60_000,
+};
 const start = new Date("2026-03-01T00:00:00Z");
 const at = (days: number) => new Date(start.getTime() + days * DAY);
 
@@ -28,7 +38,9 @@ describe("self-signed rotation", () => {
   });
 
   it("rotates at two thirds of the CA's lifetime", () => {
-    expect(Math.abs(rotationTime(initial.ca.cert).getTime() - at(20).getTime())).toBeLessThan(5 * 60_000);
+    expect(Math.abs(rotationTime(initial.ca.cert).getTime() - at(20).getTime())).toBeLessThan(
+      5 * 60_000,
+    );
   });
 
   it("changes nothing before two thirds of the lifetime", () => {
@@ -49,7 +61,11 @@ describe("self-signed rotation", () => {
     const early = new Date(at(20.1).getTime() + policy.promoteAfterMs - 1);
     expect(advance(staged, policy, early).changes).toEqual([]);
 
-    const { certificates, changes } = advance(staged, policy, new Date(at(20.1).getTime() + policy.promoteAfterMs));
+    const { certificates, changes } = advance(
+      staged,
+      policy,
+      new Date(at(20.1).getTime() + policy.promoteAfterMs),
+    );
     expect(changes[0]).toMatch(/^serving a certificate from the CA staged at/);
     expect(certificates.ca).toEqual(staged.next?.ca);
     expect(certificates.next).toBeUndefined();
@@ -78,10 +94,14 @@ describe("self-signed rotation", () => {
   it("reissues the serving certificate from the same CA when the Service's names change", () => {
     const renamed = { ...policy, dnsNames: serviceDnsNames("meshtune-webhook", "platform") };
     const { certificates, changes } = advance(initial, renamed, at(1));
-    expect(changes).toEqual([`reissued the serving certificate for ${renamed.dnsNames.join(", ")}`]);
+    expect(changes).toEqual([
+      `reissued the serving certificate for ${renamed.dnsNames.join(", ")}`,
+    ]);
     expect(certificates.ca).toEqual(initial.ca);
     expect(certificates.trusted).toEqual(initial.trusted);
-    expect(new X509Certificate(certificates.serving.cert).checkHost("meshtune-webhook.platform.svc")).toBe("meshtune-webhook.platform.svc");
+    expect(
+      new X509Certificate(certificates.serving.cert).checkHost("meshtune-webhook.platform.svc"),
+    ).toBe("meshtune-webhook.platform.svc");
   });
 });
 
@@ -94,7 +114,15 @@ describe("the self-signed Secret", () => {
     const secret = toSecret(staged, where);
     expect(secret.type).toBe("kubernetes.io/tls");
     expect(Object.keys(secret.data ?? {}).sort()).toEqual(
-      ["ca-bundle.crt", "ca.crt", "ca.key", "next-ca.crt", "next-ca.key", "tls.crt", "tls.key"].sort(),
+      [
+        "ca-bundle.crt",
+        "ca.crt",
+        "ca.key",
+        "next-ca.crt",
+        "next-ca.key",
+        "tls.crt",
+        "tls.key",
+      ].sort(),
     );
     expect(fromSecret(secret)).toEqual(staged);
   });
@@ -110,7 +138,8 @@ describe("the self-signed Secret", () => {
 
   it("refuses a Secret whose certificate is not PEM, naming the key", () => {
     const secret = toSecret(initial, where);
-    (secret.data as Record<string, string>)["tls.crt"] = Buffer.from("not a certificate").toString("base64");
+    (secret.data as Record<string, string>)["tls.crt"] =
+      Buffer.from("not a certificate").toString("base64");
     expect(() => fromSecret(secret)).toThrow(/tls\.crt is not a PEM certificate/);
   });
 });
