@@ -1,3 +1,4 @@
+import { isPlainObject } from "../plain-object.js";
 import {
   ADMISSION_API_VERSIONS,
   type AdmissionApiVersion,
@@ -12,17 +13,13 @@ export class InvalidReviewError extends Error {
 
 type Fields = Record<string, unknown>;
 
-function isObject(value: unknown): value is Fields {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 function describeValue(value: unknown): string {
   if (value === undefined) return "missing";
   return String(JSON.stringify(value)).slice(0, 60);
 }
 
 function requireObject(value: unknown, where: string, what: string): Fields {
-  if (!isObject(value))
+  if (!isPlainObject(value))
     throw new InvalidReviewError(`${where} must be ${what}; it is ${describeValue(value)}`);
   return value;
 }

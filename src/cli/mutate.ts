@@ -8,7 +8,7 @@ import type { Config } from "../config/schema.js";
 import { mutatePod } from "../engine.js";
 import { MESHTUNE } from "../policy/keys.js";
 import { describe, InputError, parseDocuments, type Document } from "./documents.js";
-import { locatePod } from "./workloads.js";
+import { locatePod, podShapeProblem } from "./workloads.js";
 
 export interface MutateOptions {
   /** Overrides each document's own namespace. */
@@ -52,6 +52,9 @@ function mutateOne(document: Document, config: Config, options: MutateOptions): 
   }
   const location = locatePod(document);
   if (!location) return unchanged("creates no pods; left unchanged");
+  const problem = podShapeProblem(location.pod);
+  if (problem !== undefined)
+    throw new InputError(`${name}: ${problem}; is it a Kubernetes manifest?`);
   const namespace =
     options.namespace ??
     (document.metadata as { namespace?: string } | undefined)?.namespace ??
@@ -87,7 +90,16 @@ export function mutateDocuments(
   config: Config,
   options: MutateOptions = {},
 ): MutatedDocument[] {
-  return documents.map((document) => mutateOne(document, config, options));
+  return documents.map((document, index) => {
+    try {
+      return mutateOne(document, config, options);
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      throw new InputError(
+        `document ${index + 1} (${describe(document)}) cannot be mutated: ${(error as Error).message}`,
+      );
+    }
+  });
 }
 
 export function parseLabels(text: string): Record<string, string> {

@@ -1,3 +1,4 @@
+import { isPlainObject } from "../plain-object.js";
 import type { PodShape } from "../policy/plan.js";
 
 /** Where a document keeps its pod: the pod itself, or a workload's pod template. */
@@ -19,9 +20,28 @@ const TEMPLATE_KINDS = [
 ];
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
+  return isPlainObject(value) ? value : undefined;
+}
+
+/** Why the pod cannot be read as a pod, for input that did not come from an apiserver. */
+export function podShapeProblem(pod: PodShape): string | undefined {
+  const { metadata, spec } = pod as Record<string, unknown> & {
+    metadata?: unknown;
+    spec?: unknown;
+  };
+  if (metadata != null && !isPlainObject(metadata)) return "metadata is not a mapping";
+  for (const map of ["annotations", "labels"]) {
+    const value = isPlainObject(metadata) ? metadata[map] : undefined;
+    if (value != null && !isPlainObject(value)) return `metadata.${map} is not a mapping`;
+  }
+  if (!isPlainObject(spec)) return "spec is not a mapping";
+  for (const list of ["containers", "initContainers", "volumes"]) {
+    const value = spec[list];
+    if (value != null && !(Array.isArray(value) && value.every(isPlainObject))) {
+      return `spec.${list} is not a list of mappings`;
+    }
+  }
+  return undefined;
 }
 
 /** The pod a document creates, or undefined for kinds that create no pods. */

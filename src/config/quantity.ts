@@ -28,10 +28,6 @@ export function parseQuantity(text: string): number | undefined {
   return Number(number) * multiplier;
 }
 
-export function isQuantity(text: string): boolean {
-  return parseQuantity(text) !== undefined;
-}
-
 /** A quantity a sidecar can be given: valid and not negative. */
 export function isResourceQuantity(text: string): boolean {
   const value = parseQuantity(text);

@@ -11,6 +11,9 @@ export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operati
   const operations: Operation[] = [];
   const created = new Set<string>();
 
+  // A null map or list (as Helm renders `annotations:` with nothing under it) counts as absent:
+  // adding at its path replaces the null.
+
   /** Makes sure the object or array at `path` exists, given whether the pod had it. */
   function ensure(path: string, existed: boolean, empty: object): void {
     if (existed || created.has(path)) return;
@@ -19,7 +22,7 @@ export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operati
   }
 
   function addToList(path: string, existing: unknown[] | undefined, value: unknown): void {
-    if (existing === undefined && !created.has(path)) {
+    if (existing == null && !created.has(path)) {
       operations.push({ op: "add", path: base + path, value: [value] });
       created.add(path);
     } else {
@@ -33,8 +36,8 @@ export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operati
     value: string,
     replace = false,
   ): void {
-    ensure("/metadata", pod.metadata !== undefined, {});
-    ensure(`/metadata/${map}`, pod.metadata?.[map] !== undefined, {});
+    ensure("/metadata", pod.metadata != null, {});
+    ensure(`/metadata/${map}`, pod.metadata?.[map] != null, {});
     operations.push({
       op: replace ? "replace" : "add",
       path: `${base}/metadata/${map}/${escapeToken(key)}`,
@@ -64,7 +67,7 @@ export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operati
       }
       case "postStart": {
         const lifecycle = pointer("spec", "containers", change.container, "lifecycle");
-        ensure(lifecycle, pod.spec?.containers[change.container]?.lifecycle !== undefined, {});
+        ensure(lifecycle, pod.spec?.containers[change.container]?.lifecycle != null, {});
         operations.push({
           op: "add",
           path: `${base}${lifecycle}/postStart`,

@@ -2,8 +2,11 @@ import type { Profile } from "../config/schema.js";
 import { parseQuantity } from "../config/quantity.js";
 import { annotation, decide, label, proposeAnnotation, proposeLabel, type Draft } from "./draft.js";
 import { ISTIO } from "./keys.js";
+import type { MeshOptions } from "./plan.js";
 import { planProxyConfig } from "./proxy-config.js";
 import { planSizes } from "./sidecar-resources.js";
+
+const MAX_CONCURRENCY = 256;
 
 const SIZE_KEYS = {
   cpuRequest: ISTIO.proxyCPU,
@@ -17,23 +20,31 @@ function concurrency(draft: Draft, sidecar: Profile["sidecar"]["istio"]): number
   if (sidecar.concurrency !== undefined) return sidecar.concurrency;
   const theirs = annotation(draft, ISTIO.proxyCPULimit);
   const cores = parseQuantity(theirs ?? sidecar.cpuLimit) ?? parseQuantity(sidecar.cpuLimit) ?? 1;
-  return Math.max(1, Math.ceil(cores));
+  // The pod's own limit can be any quantity; Istio refuses a concurrency outside int32.
+  return Math.min(MAX_CONCURRENCY, Math.max(1, Math.ceil(cores)));
 }
 
-export interface MeshOptions {
-  /** A warmup hook was planned, so the proxy must be up before the app starts. */
-  warmup: boolean;
+/** Istio's injectRequired: any value but y, yes, true or on (any case) turns injection off. */
+function optsOut(value: string | undefined): boolean {
+  return (
+    value !== undefined && value !== "" && !["y", "yes", "true", "on"].includes(value.toLowerCase())
+  );
 }
 
 export function planIstio(draft: Draft, profile: Profile, options: MeshOptions): void {
-  const optedOut = label(draft, ISTIO.inject) ?? annotation(draft, ISTIO.inject);
+  // The label wins over the (deprecated) annotation, as in Istio.
+  const inject = label(draft, ISTIO.inject) ?? annotation(draft, ISTIO.inject);
   if (profile.mode === "opt-out") {
     // The label, not the deprecated annotation: only the label keeps istiod from being called.
     proposeLabel(draft, ISTIO.inject, "false");
     return;
   }
-  if (optedOut === "false") {
-    decide(draft, "note", `Istio: the pod sets ${ISTIO.inject}=false, so its sidecar is not tuned`);
+  if (optsOut(inject)) {
+    decide(
+      draft,
+      "note",
+      `Istio: the pod sets ${ISTIO.inject}=${inject}, so its sidecar is not tuned`,
+    );
     return;
   }
   const sidecar = profile.sidecar.istio;

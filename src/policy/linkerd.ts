@@ -1,7 +1,7 @@
 import type { Profile } from "../config/schema.js";
 import { annotation, decide, proposeAnnotation, type Draft } from "./draft.js";
-import type { MeshOptions } from "./istio.js";
 import { LINKERD } from "./keys.js";
+import type { MeshOptions } from "./plan.js";
 import { planSizes } from "./sidecar-resources.js";
 
 const SIZE_KEYS = {
@@ -33,11 +33,13 @@ export function planLinkerd(draft: Draft, profile: Profile, options: MeshOptions
     proposeAnnotation(draft, LINKERD.inject, "disabled");
     return;
   }
-  if (annotation(draft, LINKERD.inject) === "disabled") {
+  // Linkerd injects only on enabled or ingress; any other value, even an invalid one, means no proxy.
+  const inject = annotation(draft, LINKERD.inject);
+  if (inject !== undefined && inject !== "enabled" && inject !== "ingress") {
     decide(
       draft,
       "note",
-      `Linkerd: the pod sets ${LINKERD.inject}=disabled, so its proxy is not tuned`,
+      `Linkerd: the pod sets ${LINKERD.inject}=${inject}, so its proxy is not tuned`,
     );
     return;
   }

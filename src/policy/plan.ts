@@ -39,6 +39,12 @@ export interface Decision {
   message: string;
 }
 
+/** What the mesh planners need to know about the rest of the plan. */
+export interface MeshOptions {
+  /** A warmup hook was planned, so the proxy must be up before the app starts. */
+  warmup: boolean;
+}
+
 export interface Plan {
   /** The profile applied; undefined when the pod is left alone. */
   profile?: string;

@@ -1,3 +1,4 @@
+import { isPlainObject } from "../plain-object.js";
 import { parse } from "yaml";
 import { annotation, decide, short, type Draft } from "./draft.js";
 import { ISTIO } from "./keys.js";
@@ -7,10 +8,9 @@ type ProxyConfig = Record<string, unknown>;
 /** The pod's proxy.istio.io/config as an object, or undefined when it is not JSON/YAML of one. */
 function parseProxyConfig(text: string): ProxyConfig | undefined {
   try {
-    const value: unknown = parse(text);
-    return value !== null && typeof value === "object" && !Array.isArray(value)
-      ? (value as ProxyConfig)
-      : undefined;
+    // Istio reads it with sigs.k8s.io/yaml, which is YAML 1.1: "yes" is a bool and 010 is octal.
+    const value: unknown = parse(text, { version: "1.1" });
+    return isPlainObject(value) ? value : undefined;
   } catch {
     return undefined;
   }

@@ -9,7 +9,7 @@ export interface Sizes {
 }
 
 /** The annotation keys a mesh reads the four sidecar sizes from. */
-export type SizeKeys = Sizes;
+export type SizeKeys = Record<keyof Sizes, string>;
 
 export interface ResourceOptions {
   /** What the mesh does with an invalid quantity, told to the user when the pod carries one. */

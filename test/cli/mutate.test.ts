@@ -188,6 +188,28 @@ describe("meshtune mutate", () => {
     expect(stderr).toContain("document 1 is not a Kubernetes object");
   });
 
+  it("treats the empty maps and lists Helm renders as absent", () => {
+    const input =
+      "kind: Pod\nmetadata:\n  name: helm-rendered\n  annotations:\nspec:\n  volumes:\n  containers:\n    - name: vllm\n      image: vllm/vllm-openai:v0.11.0\n      volumeMounts:\n";
+    const { code, stdout } = meshtune(["mutate", "-f", "-", "-o", "json"], input);
+    expect(code).toBe(0);
+    const pod = JSON.parse(stdout) as {
+      metadata: { annotations: object };
+      spec: { volumes: object[] };
+    };
+    expect(pod.metadata.annotations).toHaveProperty(["meshtune.dev/applied"], "gpu-inference");
+    expect(pod.spec.volumes).toHaveLength(1);
+  });
+
+  it("exits 1 naming a pod it cannot read", () => {
+    const input = "kind: Pod\nmetadata: { name: odd }\nspec:\n  containers: notalist\n";
+    const { code, stderr } = meshtune(["mutate", "-f", "-"], input);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      "meshtune mutate: Pod/odd: spec.containers is not a list of mappings; is it a Kubernetes manifest?\n",
+    );
+  });
+
   it("exits 1 on malformed --namespace-labels", () => {
     const { code, stderr } = meshtune([
       "mutate",

@@ -164,4 +164,32 @@ describe("planning Istio", () => {
     const keys = Object.keys(annotationsSet(pod, istioOnly("{ name: p }")));
     expect(keys).toEqual(["meshtune.dev/applied"]);
   });
+
+  it("reads the pod's proxy.istio.io/config as YAML 1.1, as Istio does", () => {
+    const pod = withAnnotations({
+      "proxy.istio.io/config": "holdApplicationUntilProxyStarts: yes\n",
+    });
+    const merged = JSON.parse(annotationsSet(pod)["proxy.istio.io/config"]!) as Record<
+      string,
+      unknown
+    >;
+    expect(merged.holdApplicationUntilProxyStarts).toBe(true);
+  });
+
+  it("keeps a derived concurrency within what Istio accepts", () => {
+    const custom = istioOnly("{ name: p }");
+    const pod = withAnnotations({ "sidecar.istio.io/proxyCPULimit": "3000000000" });
+    expect(annotationsSet(pod, custom)["proxy.istio.io/config"]).toBe('{"concurrency":256}');
+  });
+
+  it.each(["False", "no", "off", "disabled"])(
+    "does not tune a pod whose inject label is %j, which Istio reads as no injection",
+    (value) => {
+      const pod = fixturePod("vllm-deployment");
+      pod.metadata!.labels!["sidecar.istio.io/inject"] = value;
+      expect(Object.keys(annotationsSet(pod, istioOnly("{ name: p }")))).toEqual([
+        "meshtune.dev/applied",
+      ]);
+    },
+  );
 });

@@ -78,4 +78,10 @@ describe("planning Linkerd", () => {
     pod.metadata!.annotations = { "linkerd.io/inject": "disabled" };
     expect(Object.keys(annotationsSet(pod))).toEqual(["meshtune.dev/applied"]);
   });
+
+  it("does not tune a pod whose linkerd.io/inject Linkerd would not inject", () => {
+    const pod = fixturePod("tgi-statefulset");
+    pod.metadata!.annotations = { "linkerd.io/inject": "false" };
+    expect(Object.keys(annotationsSet(pod))).toEqual(["meshtune.dev/applied"]);
+  });
 });

@@ -57,6 +57,29 @@ describe("recognising model-server containers", () => {
     ).toBeUndefined();
   });
 
+  it.each([
+    [
+      {
+        image: "fluent/fluent-bit:3.2",
+        args: ["-i", "tail", "-p", "path=/var/log/tritonserver.log"],
+      },
+    ],
+    [{ image: "ghcr.io/acme/torchserve-metrics-exporter:1.0" }],
+    [{ image: "ghcr.io/acme/ollama-proxy:2.1", command: ["ollama-proxy", "--serve"] }],
+    [{ image: "python:3.12", command: ["python", "-m", "vllm_router.app"] }],
+  ])("does not take a sidecar that merely mentions a server for one: %j", (fields) => {
+    expect(recogniseServer({ name: "sidecar", ...fields })).toBeUndefined();
+  });
+
+  it("recognises KServe only by its own runtimes, not by the container name alone", () => {
+    expect(
+      recogniseServer({ name: "kserve-container", image: "kserve/huggingfaceserver:v0.15.2" }),
+    ).toBe("kserve");
+    expect(
+      recogniseServer({ name: "kserve-container", image: "gcr.io/acme/custom-predictor:3" }),
+    ).toBeUndefined();
+  });
+
   it("ignores init containers, which serve nothing", () => {
     expect(
       modelServerContainers(fixturePod("kserve-predictor-pod")).map(({ name }) => name),

@@ -1,3 +1,4 @@
+import { isPlainObject } from "../../plain-object.js";
 import type { Resolved, WarmRequest } from "./spec.js";
 
 /** What a meshtune.dev/warmup annotation says; anything it leaves out comes from the server table. */
@@ -17,10 +18,6 @@ const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 function pathProblem(key: string, value: unknown): string | undefined {
   if (typeof value === "string" && value.length <= MAX_PATH && URL_PATH.test(value)) {
     return undefined;
@@ -39,7 +36,8 @@ function jsonPort(value: unknown): Resolved<number> {
 
 /** Header lines, without ever quoting a value (it may be a token). */
 function parseHeaders(value: unknown): Resolved<string[]> {
-  if (!isObject(value)) return { problem: '"headers" must be an object of names to string values' };
+  if (!isPlainObject(value))
+    return { problem: '"headers" must be an object of names to string values' };
   const lines: string[] = [];
   for (const [name, text] of Object.entries(value)) {
     if (!HEADER_NAME.test(name)) {
@@ -105,7 +103,7 @@ export function parseWarmupAnnotation(text: string): Resolved<WarmupOverride> {
     const why = (error as Error).message.replace(/, ".*" is not valid JSON$/s, "");
     return { problem: `is not valid JSON (${why})` };
   }
-  if (!isObject(json)) {
+  if (!isPlainObject(json)) {
     return { problem: 'must be a JSON object such as {"port":8080,"health":"/healthz"}' };
   }
   const unknown = Object.keys(json).find((key) => !KEYS.includes(key));

@@ -1,5 +1,5 @@
 import type { V1Container } from "@kubernetes/client-node";
-import { commandLine } from "../model-servers.js";
+import { commandWords } from "../model-servers.js";
 import type { Resolved } from "./spec.js";
 
 /** A TCP port number, or undefined when the text is not one. */
@@ -14,21 +14,27 @@ export function literalEnv(container: V1Container, name: string): string | undef
   return container.env?.findLast((variable) => variable.name === name)?.value;
 }
 
-/** Kubernetes expands $(NAME) in command and args from the container's env; so does meshtune. */
-function expandReference(container: V1Container, text: string): string {
-  const reference = /^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$/.exec(text);
-  return (reference && literalEnv(container, reference[1]!)) ?? text;
-}
-
-/** The value of `--flag value` or `--flag=value` on the command line; the last one wins. */
-export function flagValue(container: V1Container, flag: string): string | undefined {
-  const words = commandLine(container).split(/\s+/);
+/** The word after `--flag`, or after `--flag=`, on the command line; the last one wins. */
+function flagWord(container: V1Container, flag: string): string | undefined {
+  const words = commandWords(container);
   let value: string | undefined;
   words.forEach((word, index) => {
     if (word === flag) value = words[index + 1] ?? "";
     else if (word.startsWith(`${flag}=`)) value = word.slice(flag.length + 1);
   });
-  return value === undefined ? undefined : expandReference(container, value);
+  return value;
+}
+
+/** Kubernetes expands $(NAME) in command and args from the container's env; so does meshtune. */
+function expandedPort(container: V1Container, flag: string, word: string): Resolved<number> {
+  const reference = /^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$/.exec(word)?.[1];
+  const text = (reference && literalEnv(container, reference)) ?? word;
+  const port = parsePort(text);
+  if (port !== undefined) return { value: port };
+  // An expanded value stays out of the warning: env values are the pod's business.
+  return text === word
+    ? { problem: `${flag} is ${JSON.stringify(word)}, not a port number` }
+    : { problem: `${flag} ${word}: its ${reference} env is not a port number` };
 }
 
 /** Where a server's port is read from: a command-line flag, then an env variable, then a default. */
@@ -39,13 +45,8 @@ export interface PortSource {
 }
 
 export function serverPort(container: V1Container, source: PortSource): Resolved<number> {
-  const flag = flagValue(container, source.flag);
-  if (flag !== undefined) {
-    const port = parsePort(flag);
-    return port === undefined
-      ? { problem: `${source.flag} is ${JSON.stringify(flag)}, not a port number` }
-      : { value: port };
-  }
+  const word = flagWord(container, source.flag);
+  if (word !== undefined) return expandedPort(container, source.flag, word);
   const env = source.env === undefined ? undefined : literalEnv(container, source.env);
   if (env !== undefined) {
     const port = parsePort(env);

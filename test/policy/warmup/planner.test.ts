@@ -497,6 +497,18 @@ describe("warmup that cannot be done", () => {
     expect(warnings(ollama).join("\n")).not.toContain("p0rt");
   });
 
+  it("does not repeat an env value that --port $(NAME) expands to", () => {
+    const vllm = withContainer("vllm-deployment", (c) => {
+      c.args = ["meta-llama/Meta-Llama-3-8B-Instruct", "--port", "$(VLLM_PORT)"];
+      c.env = [{ name: "VLLM_PORT", value: "s3cr3t-value" }];
+    });
+    expect(warmed(vllm)).toBeUndefined();
+    expect(warnings(vllm)).toContain(
+      'no warmup for container "vllm": --port $(VLLM_PORT): its VLLM_PORT env is not a port number; set "port" in meshtune.dev/warmup',
+    );
+    expect(warnings(vllm).join("\n")).not.toContain("s3cr3t");
+  });
+
   it("lets a meshtune.dev/warmup port stand in for a port meshtune cannot read", () => {
     const pod = withContainer(
       "vllm-deployment",
