@@ -237,6 +237,12 @@ describe("the Helm chart with other values", () => {
     expect(portNames).toEqual(expect.arrayContaining(["https", "metrics"]));
   });
 
+  it("has no PodDisruptionBudget with a single replica, which would block node drains", () => {
+    const single = helmTemplate({ values: { replicas: 1 } });
+    expect(single.some((object) => object.kind === "PodDisruptionBudget")).toBe(false);
+    expect(platform.some((object) => object.kind === "PodDisruptionBudget")).toBe(true);
+  });
+
   it.each<[string, HelmOptions, string]>([
     [
       "an unknown certificate mode",
