@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { ensureCaBundle } from "./ca-bundle.js";
+import { caBundleTrusts, ensureCaBundle, readWebhookConfiguration } from "./ca-bundle.js";
 import { serviceDnsNames } from "./generate.js";
 import {
   advance,
@@ -91,14 +91,22 @@ export class SelfSignedCertificatesKeeper {
    * then, and the next round tries again.
    */
   async round(): Promise<RoundResult> {
-    const { certificates, changes } = await this.#settleSecret();
+    // A configuration that cannot be read trusts no new CA: no promotion, but the files are still
+    // written, and the round then fails with the reason.
+    const configuration = await readWebhookConfiguration(
+      this.#admission,
+      this.options.webhookName,
+    ).catch((error: unknown) => error as Error);
+    const trusts = configuration instanceof Error ? () => false : caBundleTrusts(configuration);
+    const { certificates, changes } = await this.#settleSecret(trusts);
     const wroteFiles = this.#writeFiles(certificates);
     this.#filesInPlace = true;
     if (wroteFiles)
       this.options.logger.info({ dir: this.options.tlsDir }, "serving certificate written");
+    if (configuration instanceof Error) throw configuration;
     const patchedCaBundle = await ensureCaBundle(
       this.#admission,
-      this.options.webhookName,
+      configuration,
       certificates.trusted.join(""),
     );
     if (patchedCaBundle) {
@@ -110,7 +118,9 @@ export class SelfSignedCertificatesKeeper {
     return { certificates, changes, wroteFiles, patchedCaBundle };
   }
 
-  async #settleSecret(): Promise<{ certificates: SelfSignedCertificates; changes: string[] }> {
+  async #settleSecret(
+    trusts: (caCert: string) => boolean,
+  ): Promise<{ certificates: SelfSignedCertificates; changes: string[] }> {
     const where = { namespace: this.options.namespace, name: this.options.secretName };
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const now = this.#now();
@@ -125,7 +135,7 @@ export class SelfSignedCertificatesKeeper {
         }
         continue;
       }
-      const { certificates, changes } = advance(fromSecret(secret), this.#policy, now);
+      const { certificates, changes } = advance(fromSecret(secret), this.#policy, now, trusts);
       if (changes.length === 0) return { certificates, changes };
       if (
         await this.#store.replace(

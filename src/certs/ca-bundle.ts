@@ -2,26 +2,50 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type AdmissionregistrationV1Api,
+  type V1MutatingWebhookConfiguration,
 } from "@kubernetes/client-node";
 import { describeApiError } from "./api-error.js";
+import { normalizePem, splitBundle } from "./pem.js";
+
+export async function readWebhookConfiguration(
+  admission: AdmissionregistrationV1Api,
+  name: string,
+): Promise<V1MutatingWebhookConfiguration> {
+  try {
+    return await admission.readMutatingWebhookConfiguration({ name });
+  } catch (error) {
+    throw describeApiError(`read MutatingWebhookConfiguration ${name} to set its caBundle`, error);
+  }
+}
 
 /**
- * Makes every webhook in MutatingWebhookConfiguration `name` trust `bundle` (PEM). Returns whether
- * it had to patch. Each change is guarded by a test of the webhook's name at that index, so a
- * configuration edited in between is refused rather than patched in the wrong place.
+ * Whether every webhook of the configuration trusts a CA certificate (PEM): the test a staged CA
+ * must pass before certificates it signs are served.
+ */
+export function caBundleTrusts(
+  configuration: V1MutatingWebhookConfiguration,
+): (caCert: string) => boolean {
+  const bundles = (configuration.webhooks ?? []).map(
+    (webhook) =>
+      new Set(
+        splitBundle(Buffer.from(webhook.clientConfig.caBundle ?? "", "base64").toString("utf8")),
+      ),
+  );
+  return (caCert) =>
+    bundles.length > 0 && bundles.every((bundle) => bundle.has(normalizePem(caCert)));
+}
+
+/**
+ * Makes every webhook of the configuration trust `bundle` (PEM). Returns whether it had to patch.
+ * Each change is guarded by a test of the webhook's name at that index, so a configuration edited
+ * since it was read is refused rather than patched in the wrong place.
  */
 export async function ensureCaBundle(
   admission: AdmissionregistrationV1Api,
-  name: string,
+  configuration: V1MutatingWebhookConfiguration,
   bundle: string,
 ): Promise<boolean> {
-  const what = `MutatingWebhookConfiguration ${name}`;
-  let configuration;
-  try {
-    configuration = await admission.readMutatingWebhookConfiguration({ name });
-  } catch (error) {
-    throw describeApiError(`read ${what} to set its caBundle`, error);
-  }
+  const name = configuration.metadata?.name ?? "";
   const caBundle = Buffer.from(bundle, "utf8").toString("base64");
   const patch = (configuration.webhooks ?? []).flatMap((webhook, index) =>
     webhook.clientConfig.caBundle === caBundle
@@ -38,7 +62,7 @@ export async function ensureCaBundle(
       setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
     );
   } catch (error) {
-    throw describeApiError(`patch the caBundle of ${what}`, error);
+    throw describeApiError(`patch the caBundle of MutatingWebhookConfiguration ${name}`, error);
   }
   return true;
 }

@@ -107,10 +107,15 @@ function promoteOrStage(
   current: SelfSignedCertificates,
   policy: RotationPolicy,
   now: Date,
+  apiserverTrusts: (caCert: string) => boolean,
 ): Advance {
   const { next } = current;
   if (next !== undefined) {
-    if (now.getTime() - next.stagedAt.getTime() < policy.promoteAfterMs)
+    // Serving a certificate the webhook's caBundle does not trust yet would fail every call.
+    if (
+      now.getTime() - next.stagedAt.getTime() < policy.promoteAfterMs ||
+      !apiserverTrusts(next.ca.cert)
+    )
       return { certificates: current, changes: [] };
     return {
       certificates: { ca: next.ca, serving: issue(next.ca, policy, now), trusted: current.trusted },
@@ -164,13 +169,19 @@ function pruneTrusted(current: SelfSignedCertificates, now: Date): Advance {
   return { certificates: { ...current, trusted }, changes };
 }
 
-/** Everything due at `now`: rotation steps, a serving certificate for changed names, pruning. */
+/**
+ * Everything due at `now`: rotation steps, a serving certificate for changed names, pruning. A
+ * staged CA takes over only once `apiserverTrusts` it: the webhook's caBundle carries it.
+ */
 export function advance(
   current: SelfSignedCertificates,
   policy: RotationPolicy,
   now: Date,
+  apiserverTrusts: (caCert: string) => boolean,
 ): Advance {
-  const steps = replaceIfExpiring(current, policy, now) ?? promoteOrStage(current, policy, now);
+  const steps =
+    replaceIfExpiring(current, policy, now) ??
+    promoteOrStage(current, policy, now, apiserverTrusts);
   const named = reissueForNames(steps.certificates, policy, now);
   const pruned = pruneTrusted(named.certificates, now);
   return {

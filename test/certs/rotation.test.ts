@@ -18,6 +18,7 @@ const policy: RotationPolicy = {
 };
 const start = new Date("2026-03-01T00:00:00Z");
 const at = (days: number) => new Date(start.getTime() + days * DAY);
+const trustsAll = () => true;
 
 function signedBy(cert: string, ca: string): boolean {
   return new X509Certificate(cert).verify(new X509Certificate(ca).publicKey);
@@ -44,11 +45,14 @@ describe("self-signed rotation", () => {
   });
 
   it("changes nothing before two thirds of the lifetime", () => {
-    expect(advance(initial, policy, at(19.9))).toEqual({ certificates: initial, changes: [] });
+    expect(advance(initial, policy, at(19.9), trustsAll)).toEqual({
+      certificates: initial,
+      changes: [],
+    });
   });
 
   it("stages a new CA in the caBundle at two thirds, still serving the old certificate", () => {
-    const { certificates, changes } = advance(initial, policy, at(20.1));
+    const { certificates, changes } = advance(initial, policy, at(20.1), trustsAll);
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatch(/^staged a new CA/);
     expect(certificates.serving).toEqual(initial.serving);
@@ -57,14 +61,15 @@ describe("self-signed rotation", () => {
   });
 
   it("serves from the staged CA only once promoteAfter has passed, keeping the old CA trusted", () => {
-    const staged = advance(initial, policy, at(20.1)).certificates;
+    const staged = advance(initial, policy, at(20.1), trustsAll).certificates;
     const early = new Date(at(20.1).getTime() + policy.promoteAfterMs - 1);
-    expect(advance(staged, policy, early).changes).toEqual([]);
+    expect(advance(staged, policy, early, trustsAll).changes).toEqual([]);
 
     const { certificates, changes } = advance(
       staged,
       policy,
       new Date(at(20.1).getTime() + policy.promoteAfterMs),
+      trustsAll,
     );
     expect(changes[0]).toMatch(/^serving a certificate from the CA staged at/);
     expect(certificates.ca).toEqual(staged.next?.ca);
@@ -73,18 +78,24 @@ describe("self-signed rotation", () => {
     expect(certificates.trusted).toEqual([initial.ca.cert, certificates.ca.cert]);
   });
 
-  it("drops the old CA from the caBundle once it has expired", () => {
-    const staged = advance(initial, policy, at(20.1)).certificates;
-    const promoted = advance(staged, policy, at(20.2)).certificates;
-    expect(advance(promoted, policy, at(29.9)).changes).toEqual([]);
+  it("keeps serving the old CA's certificate while the apiserver does not trust the staged CA", () => {
+    const staged = advance(initial, policy, at(20.1), trustsAll).certificates;
+    const notYet = (caCert: string) => caCert === initial.ca.cert;
+    expect(advance(staged, policy, at(25), notYet)).toEqual({ certificates: staged, changes: [] });
+  });
 
-    const { certificates, changes } = advance(promoted, policy, at(30.1));
+  it("drops the old CA from the caBundle once it has expired", () => {
+    const staged = advance(initial, policy, at(20.1), trustsAll).certificates;
+    const promoted = advance(staged, policy, at(20.2), trustsAll).certificates;
+    expect(advance(promoted, policy, at(29.9), trustsAll).changes).toEqual([]);
+
+    const { certificates, changes } = advance(promoted, policy, at(30.1), trustsAll);
     expect(changes).toEqual(["dropped 1 expired CA(s) from the caBundle"]);
     expect(certificates.trusted).toEqual([promoted.ca.cert]);
   });
 
   it("replaces everything at once when the certificates end too soon for an overlap", () => {
-    const { certificates, changes } = advance(initial, policy, at(31));
+    const { certificates, changes } = advance(initial, policy, at(31), trustsAll);
     expect(changes[0]).toMatch(/too soon for an overlap: replaced the CA and serving certificate/);
     expect(certificates.ca.cert).not.toBe(initial.ca.cert);
     expect(signedBy(certificates.serving.cert, certificates.ca.cert)).toBe(true);
@@ -93,7 +104,7 @@ describe("self-signed rotation", () => {
 
   it("reissues the serving certificate from the same CA when the Service's names change", () => {
     const renamed = { ...policy, dnsNames: serviceDnsNames("meshtune-webhook", "platform") };
-    const { certificates, changes } = advance(initial, renamed, at(1));
+    const { certificates, changes } = advance(initial, renamed, at(1), trustsAll);
     expect(changes).toEqual([
       `reissued the serving certificate for ${renamed.dnsNames.join(", ")}`,
     ]);
@@ -110,7 +121,7 @@ describe("the self-signed Secret", () => {
   const initial = initialCertificates(policy, start);
 
   it("reads back what it wrote, a staged CA included", () => {
-    const staged = advance(initial, policy, at(20.1)).certificates;
+    const staged = advance(initial, policy, at(20.1), trustsAll).certificates;
     const secret = toSecret(staged, where);
     expect(secret.type).toBe("kubernetes.io/tls");
     expect(Object.keys(secret.data ?? {}).sort()).toEqual(
