@@ -174,4 +174,3 @@ export async function waitUntilReady(
     `${what} did not happen within ${timeoutMs / 1000} s. Last log lines of ${process.name}:\n${logTail(process)}`,
   );
 }
-

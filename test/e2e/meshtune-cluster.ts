@@ -3,7 +3,6 @@ import { join } from "node:path";
 import type { V1MutatingWebhookConfiguration } from "@kubernetes/client-node";
 import { inject } from "vitest";
 import { generateCA } from "../../src/certs/generate.js";
-import { MESHTUNE } from "../../src/policy/keys.js";
 import { loopbackCerts, SHIPPED_CONFIG, writeTls, type ServingCerts } from "../server/harness.js";
 import { startCluster, type Cluster } from "./cluster.js";
 import { startMeshtune, type Meshtune } from "./meshtune-process.js";
@@ -13,6 +12,7 @@ import {
   pointedAt,
   shippedWebhookConfiguration,
   untilAdmission,
+  wasTuned,
   withFailurePolicy,
   type FailurePolicy,
 } from "./webhook-registration.js";
@@ -31,17 +31,30 @@ export interface MeshtuneCluster {
   readonly tlsDir: string;
   /** The CA and serving certificate meshtune started with. */
   readonly certs: ServingCerts;
-  /** The configuration as registered: webhook/'s, pointed at meshtune on loopback. */
+  /** The configuration as last registered: webhook/'s, pointed at meshtune on loopback. */
   readonly registered: V1MutatingWebhookConfiguration;
+  /**
+   * Registers webhook/'s configuration again with `changes` (else with the first registration's
+   * values). The apiserver takes it up a moment later: wait for that with untilAdmission.
+   */
+  register(changes?: Partial<Registration>): Promise<void>;
   /** Starts meshtune again, on the port it had, after meshtune.stop(). */
   restartMeshtune(): Promise<Meshtune>;
   /** Stops meshtune, kube-apiserver and etcd. */
   stop(): Promise<void>;
 }
 
+/** What a registration changes in webhook/'s configuration besides the client config. */
+export interface Registration {
+  failurePolicy: FailurePolicy;
+  /** PEM: the CA certificates the apiserver verifies meshtune's certificate with. */
+  caBundle: string;
+}
+
 export interface MeshtuneClusterOptions {
   /** meshtune's config file; the shipped config/meshtune.yaml when not given. */
   config?: string;
+  /** webhook/'s own when not given. */
   failurePolicy?: FailurePolicy;
 }
 
@@ -80,18 +93,16 @@ export async function startMeshtuneCluster(
     meshtune = await start();
 
     await createNamespaces(cluster);
-    const registered = withFailurePolicy(
-      pointedAt(shippedWebhookConfiguration(), { url: meshtune.url, caBundle: certs.ca.cert }),
-      options.failurePolicy ?? "Ignore",
-    );
-    await apply(cluster, registered);
-    await untilAdmission(
-      cluster,
-      probePod(),
-      (outcome) =>
-        "pod" in outcome && outcome.pod.metadata?.annotations?.[MESHTUNE.applied] !== undefined,
-      "call meshtune",
-    );
+    const shipped = shippedWebhookConfiguration();
+    let registered = shipped;
+    const register = async (changes: Partial<Registration> = {}) => {
+      const { failurePolicy = options.failurePolicy, caBundle = certs.ca.cert } = changes;
+      registered = pointedAt(shipped, { url: (meshtune as Meshtune).url, caBundle });
+      if (failurePolicy !== undefined) registered = withFailurePolicy(registered, failurePolicy);
+      await apply(cluster, registered);
+    };
+    await register();
+    await untilAdmission(cluster, probePod(), wasTuned, "call meshtune");
 
     return {
       cluster,
@@ -100,7 +111,10 @@ export async function startMeshtuneCluster(
       },
       tlsDir,
       certs,
-      registered,
+      get registered() {
+        return registered;
+      },
+      register,
       restartMeshtune: async () => (meshtune = await start(meshtune?.port)),
       stop: async () => {
         await meshtune?.stop();

@@ -10,10 +10,14 @@ export interface MeshtuneOptions {
   /** Holds tls.crt and tls.key; meshtune reloads them when they change. */
   tlsDir: string;
   configPath: string;
-  /** Where the log goes: meshtune.log, appended to by every start. */
+  /** Where the log goes: meshtune.log, appended to by every start with this directory. */
   logDir: string;
   /** The HTTPS port; a free one when not given. A restart passes the port it had before. */
   port?: number;
+  /** More `meshtune serve` flags. */
+  flags?: string[];
+  /** Added to the environment meshtune runs in. */
+  env?: Record<string, string>;
 }
 
 /** A `meshtune serve` process on 127.0.0.1. */
@@ -69,8 +73,9 @@ export async function startMeshtune(options: MeshtuneOptions): Promise<Meshtune>
       "--watch-interval=1",
       "--shutdown-grace=2",
       "--log-level=debug",
+      ...(options.flags ?? []),
     ],
-    { logFile, env: process.env },
+    { logFile, env: { ...process.env, ...options.env } },
   );
   const metricsUrl = `http://127.0.0.1:${metricsPort}`;
   try {

@@ -42,21 +42,28 @@ export async function startRecordingWebhook(): Promise<RecordingWebhook> {
   const received: Recorded[] = [];
   const server: Server = createServer({ cert: certs.serving.cert, key: certs.serving.key });
   server.on("request", (request, response) => {
-    void readBody(request).then((body) => {
-      const review = JSON.parse(body) as Review;
-      received.push({
-        path: request.url ?? "",
-        dryRun: review.request.dryRun === true,
-        pod: review.request.object,
+    void readBody(request)
+      .then((body) => {
+        const review = JSON.parse(body) as Review;
+        received.push({
+          // The apiserver adds ?timeout=<seconds>s to the URL it was given.
+          path: new URL(request.url ?? "/", "https://127.0.0.1").pathname,
+          dryRun: review.request.dryRun === true,
+          pod: review.request.object,
+        });
+        const answer = {
+          apiVersion: review.apiVersion,
+          kind: "AdmissionReview",
+          response: { uid: review.request.uid, allowed: true },
+        };
+        response.setHeader("Content-Type", "application/json");
+        response.end(JSON.stringify(answer));
+      })
+      .catch((error: unknown) => {
+        // The apiserver shows this in the refusal, so a broken review is not lost silently.
+        response.statusCode = 400;
+        response.end(`the recording webhook cannot read this review: ${String(error)}`);
       });
-      const answer = {
-        apiVersion: review.apiVersion,
-        kind: "AdmissionReview",
-        response: { uid: review.request.uid, allowed: true },
-      };
-      response.setHeader("Content-Type", "application/json");
-      response.end(JSON.stringify(answer));
-    });
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");

@@ -1,10 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type {
-  V1Container,
-  V1MutatingWebhookConfiguration,
-  V1Pod,
-} from "@kubernetes/client-node";
+import type { V1Container, V1MutatingWebhookConfiguration, V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { parseConfig } from "../../src/config/load.js";
@@ -121,7 +117,14 @@ describe("kubectl apply --dry-run=server of a vLLM pod in an opted-in namespace"
     const file = join(env.cluster.dir, "vllm-pod.yaml");
     writeFileSync(file, stringify(pod));
 
-    const { stdout, stderr } = await kubectl(["apply", "--dry-run=server", "-f", file, "-o", "yaml"]);
+    const { stdout, stderr } = await kubectl([
+      "apply",
+      "--dry-run=server",
+      "-f",
+      file,
+      "-o",
+      "yaml",
+    ]);
 
     const previewed = parse(stdout) as V1Pod;
     expect(previewed.metadata?.annotations).toMatchObject(sidecarAnnotations(true));
@@ -144,33 +147,51 @@ describe("kubectl apply --dry-run=server of a vLLM pod in an opted-in namespace"
   });
 });
 
-describe("pods created in an opted-in namespace", () => {
-  it("stores a vLLM GPU pod with the sidecar annotations, warmup hook, volume, mount and startupProbe", async () => {
-    const pod = fixtureIn("vllm-deployment", OPTED_IN, "llama-3-8b-0");
-    const { warnings } = await createPod(env.cluster, pod);
-    const stored = await storedPod(env.cluster, OPTED_IN, "llama-3-8b-0");
-    const expected = tunedByEngine(pod, config);
+describe("a vLLM GPU pod created in an opted-in namespace", () => {
+  const pod = fixtureIn("vllm-deployment", OPTED_IN, "llama-3-8b-0");
+  const expected = tunedByEngine(pod, config);
+  const planned = container(expected.pod, "vllm");
+  let warnings: string[];
+  let stored: V1Pod;
+  let vllm: V1Container;
 
-    expect(warnings).toEqual(expected.warnings);
+  beforeAll(async () => {
+    ({ warnings } = await createPod(env.cluster, pod));
+    stored = await storedPod(env.cluster, OPTED_IN, "llama-3-8b-0");
+    vllm = container(stored, "vllm");
+  });
+
+  it("is stored with the sidecar annotations, and kubectl printed meshtune's warnings", () => {
     expect(stored.metadata?.annotations).toEqual(expected.pod.metadata?.annotations);
     expect(stored.metadata?.annotations).toMatchObject(sidecarAnnotations(true));
     expect(stored.metadata?.labels).toEqual(pod.metadata?.labels);
-    const vllm = container(stored, "vllm");
-    const planned = container(expected.pod, "vllm");
+    expect(warnings).toEqual(expected.warnings);
+  });
+
+  it("is stored with the warmup postStart hook and the startupProbe that waits for it", () => {
     expect(vllm.lifecycle).toEqual(planned.lifecycle);
     expect(vllm.lifecycle?.postStart?.exec?.command?.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
-    // The apiserver validated meshtune's probe and filled in the fields it leaves to defaults.
+    // The apiserver validated meshtune's probe and filled in the field it leaves to the default.
     expect(vllm.startupProbe).toEqual({ ...planned.startupProbe, successThreshold: 1 });
     expect(vllm.startupProbe?.exec?.command).toContain("/var/run/meshtune/ready");
+  });
+
+  it("is stored with the warmup volume and its mount", () => {
     expect(vllm.volumeMounts).toEqual(planned.volumeMounts);
     expect(vllm.volumeMounts?.map(({ name }) => name)).toContain(WARMUP_VOLUME);
     expect(stored.spec?.volumes).toEqual(expected.pod.spec?.volumes);
     expect(stored.spec?.volumes).toContainEqual({ name: WARMUP_VOLUME, emptyDir: {} });
-    // What the pod had is still there.
-    expect(vllm.readinessProbe).toMatchObject(container(pod, "vllm").readinessProbe ?? {});
-    expect(vllm.resources).toEqual(container(pod, "vllm").resources);
   });
 
+  it("keeps everything it had: its probe, resources and volumes", () => {
+    const original = container(pod, "vllm");
+    expect(vllm.readinessProbe).toMatchObject(original.readinessProbe ?? {});
+    expect(vllm.resources).toEqual(original.resources);
+    expect(stored.spec?.volumes).toEqual(expect.arrayContaining(pod.spec?.volumes ?? []));
+  });
+});
+
+describe("other pods created in an opted-in namespace", () => {
   it("tunes a GPU pod that runs no model server, without a warmup hook", async () => {
     const pod = fixtureIn("mig-pod", OPTED_IN);
     const { pod: created } = await createPod(env.cluster, pod);
@@ -259,7 +280,9 @@ describe("pods created in an opted-in namespace", () => {
     expect(container(stored, "vllm").startupProbe).toBeUndefined();
     expect(volumeNames(stored)).not.toContain(WARMUP_VOLUME);
     expect(stored.metadata?.annotations).toMatchObject(sidecarAnnotations(false));
-    expect(warnings).toContain('meshtune: kept the postStart hook of container "vllm"; no warmup for it');
+    expect(warnings).toContain(
+      'meshtune: kept the postStart hook of container "vllm"; no warmup for it',
+    );
   });
 
   it("puts a training job's GPU pod out of the mesh with the label sidecar.istio.io/inject=false", async () => {
@@ -305,6 +328,20 @@ describe("pods meshtune leaves alone", () => {
     expect(container(stored, "vllm").lifecycle).toBeUndefined();
     expect(container(stored, "vllm").startupProbe).toBeUndefined();
     expect(reviews(NOT_OPTED_IN)).toEqual([]);
+  });
+
+  it("leaves a vLLM pod in kube-system alone, even when that namespace is labelled", async () => {
+    // Kubernetes 1.20 does not label namespaces with kubernetes.io/metadata.name (1.21 does), so
+    // the webhook's NotIn exclusion matches nothing here and meshtune's own exclusion must hold.
+    await kubectl(["label", "namespace", "kube-system", "meshtune.dev/enabled=true"]);
+    const pod = fixtureIn("vllm-deployment", "kube-system", "llama-3-8b-system");
+    const { warnings } = await createPod(env.cluster, pod);
+    const stored = await storedPod(env.cluster, "kube-system", "llama-3-8b-system");
+
+    expect(warnings).toEqual([]);
+    expect(stored.metadata?.annotations).toBeUndefined();
+    expect(container(stored, "vllm").lifecycle).toBeUndefined();
+    expect(reviews("kube-system").filter(({ outcome }) => outcome !== "skipped")).toEqual([]);
   });
 
   it("honours meshtune.dev/profile: off on a vLLM pod, and says so", async () => {

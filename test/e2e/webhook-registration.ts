@@ -1,4 +1,5 @@
 import type { V1MutatingWebhookConfiguration, V1Pod } from "@kubernetes/client-node";
+import { MESHTUNE } from "../../src/policy/keys.js";
 import { kustomizeBuild } from "../install/render.js";
 import { only } from "../install/objects.js";
 import { eventually } from "../server/harness.js";
@@ -9,8 +10,8 @@ import { createPod, type Created } from "./pods.js";
 export interface Endpoint {
   /** https://127.0.0.1:<port>; each webhook's own path is appended. */
   url: string;
-  /** PEM, one or more CA certificates. */
-  caBundle: string;
+  /** PEM, one or more CA certificates; none leaves the caBundle for meshtune's self-signed mode to set. */
+  caBundle?: string;
 }
 
 export type FailurePolicy = "Ignore" | "Fail";
@@ -31,10 +32,9 @@ export function pointedAt(
   const copy = structuredClone(configuration);
   for (const webhook of copy.webhooks ?? []) {
     const path = webhook.clientConfig.service?.path ?? "";
-    webhook.clientConfig = {
-      url: `${endpoint.url}${path}`,
-      caBundle: Buffer.from(endpoint.caBundle).toString("base64"),
-    };
+    webhook.clientConfig = { url: `${endpoint.url}${path}` };
+    if (endpoint.caBundle !== undefined)
+      webhook.clientConfig.caBundle = Buffer.from(endpoint.caBundle).toString("base64");
   }
   return copy;
 }
@@ -54,6 +54,14 @@ export async function apply(cluster: Cluster, object: object): Promise<void> {
   await cluster.kubectl(["apply", "-f", "-"], JSON.stringify(object));
 }
 
+/** A creation the apiserver allowed, with meshtune's changes on the pod. */
+export const wasTuned = (outcome: Created | KubectlError) =>
+  !(outcome instanceof KubectlError) &&
+  outcome.pod.metadata?.annotations?.[MESHTUNE.applied] !== undefined;
+
+/** A creation the apiserver refused. */
+export const wasRefused = (outcome: Created | KubectlError) => outcome instanceof KubectlError;
+
 /**
  * Waits until a dry-run creation of `probe` passes `check`: the apiserver watches webhook
  * configurations and starts calling a new or changed one a moment after `kubectl apply` returns.
@@ -70,6 +78,12 @@ export async function untilAdmission(
       if (error instanceof KubectlError) return error;
       throw error;
     });
-    if (!check(outcome)) throw new Error(`the apiserver has not started to ${what}`);
+    if (!check(outcome)) {
+      const seen =
+        outcome instanceof KubectlError
+          ? `the dry run failed: ${outcome.stderr.trim()}`
+          : `the dry run gave a pod with annotations ${JSON.stringify(outcome.pod.metadata?.annotations ?? {})}`;
+      throw new Error(`the apiserver has not started to ${what}; ${seen}`);
+    }
   }, 30_000);
 }

@@ -1,13 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { Agent, request, type Agent as HttpsAgent } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +13,7 @@ import { podCreationReview } from "../../src/admission/request.js";
 import { writeCertificateFiles } from "../../src/certs/write.js";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
 import { send } from "../../src/server/client.js";
+import { compileMeshtune } from "../build-meshtune.js";
 import { fixturePod } from "../fixtures/load.js";
 import { eventually, LOOPBACK, loopbackCerts, metricValue, type LogLine } from "./harness.js";
 
@@ -29,27 +22,9 @@ const certs = loopbackCerts();
 let build: string;
 let tlsDir: string;
 
-// The server runs as users run it: `meshtune serve`, compiled by tsc into a fresh directory (so
-// a stale or missing dist/ never matters). It sits under node_modules so the build finds the
-// project's dependencies; its package.json makes the output an ES module package.
+// The server runs as users run it: `meshtune serve`, compiled from src/ for this file.
 beforeAll(async () => {
-  const cache = join(ROOT, "node_modules", ".cache");
-  mkdirSync(cache, { recursive: true });
-  build = mkdtempSync(join(cache, "meshtune-serve-test-"));
-  const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
-  const compile = await promisify(execFile)(process.execPath, [
-    tsc,
-    "-p",
-    join(ROOT, "tsconfig.build.json"),
-    "--outDir",
-    build,
-    "--sourceMap",
-    "false",
-  ]).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? "" }));
-  // A type error elsewhere in the tree does not stop tsc from emitting; typecheck reports it.
-  if (!existsSync(join(build, "cli", "main.js")))
-    throw new Error(`tsc produced no cli/main.js:\n${compile.stdout}`);
-  writeFileSync(join(build, "package.json"), '{ "type": "module" }\n');
+  build = await compileMeshtune("meshtune-serve-test-");
   tlsDir = mkdtempSync(join(tmpdir(), "meshtune-serve-tls-"));
   writeCertificateFiles(tlsDir, {
     caCert: certs.ca.cert,
