@@ -16,6 +16,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 
 interface ServeFlags extends SelfSignedFlags {
   port: number;
+  namespace?: string;
   host?: string;
   tlsDir: string;
   clientCa?: string;
@@ -42,6 +43,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       tlsDir: resolve(flags.tlsDir),
       clientCa: flags.clientCa === undefined ? undefined : resolve(flags.clientCa),
       configPath: resolve(flags.config),
+      ownNamespace: flags.namespace,
       metricsPort: flags.metricsPort,
       requestTimeoutMs: flags.requestTimeout,
       shutdownGraceMs: flags.shutdownGrace,
@@ -95,6 +97,12 @@ export function serveCommand(): Command {
         "--client-ca <file>",
         "CA bundle; /mutate then requires a client certificate it signed",
       ).env("MESHTUNE_CLIENT_CA"),
+    )
+    .addOption(
+      new Option(
+        "--namespace <name>",
+        "meshtune's own namespace: its pods are never changed, whatever the config says",
+      ).env("POD_NAMESPACE"),
     )
     .addOption(
       new Option("--config <file>", "config file, reloaded when it changes")

@@ -65,12 +65,20 @@ export function parseConfig(text: string, source = "<inline>"): Config {
   return result.data;
 }
 
-export function loadConfig(path: string = DEFAULT_CONFIG_PATH): Config {
-  let text: string;
+export function readConfigText(path: string): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     throw new ConfigError(path, [`cannot read the file: ${(error as Error).message}`]);
   }
-  return parseConfig(text, path);
+}
+
+export function loadConfig(path: string = DEFAULT_CONFIG_PATH): Config {
+  return parseConfig(readConfigText(path), path);
+}
+
+/** The config with `namespace` excluded too, whatever the file says: meshtune's own namespace. */
+export function excludingNamespace(config: Config, namespace: string | undefined): Config {
+  if (namespace === undefined || config.excludedNamespaces.includes(namespace)) return config;
+  return { ...config, excludedNamespaces: [...config.excludedNamespaces, namespace] };
 }

@@ -1,16 +1,7 @@
-import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
-import { ConfigError, parseConfig } from "../config/load.js";
+import { ConfigError, excludingNamespace, parseConfig, readConfigText } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { Metrics } from "./metrics.js";
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    throw new ConfigError(path, [`cannot read the file: ${(error as Error).message}`]);
-  }
-}
 
 /**
  * The config in force, reloaded when its file changes. A new config that fails validation is
@@ -21,14 +12,22 @@ export class LiveConfig {
   #text: string;
   #lastFailure: string | undefined;
 
-  /** Loads the config at `path`; throws ConfigError when it is unusable, as there is nothing to fall back on. */
+  /**
+   * Loads the config at `path`; throws ConfigError when it is unusable, as there is nothing to
+   * fall back on. Pods in `ownNamespace` are never changed, whatever the file says.
+   */
   constructor(
     readonly path: string,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    private readonly ownNamespace?: string,
   ) {
-    this.#text = readText(path);
-    this.#config = parseConfig(this.#text, path);
+    this.#text = readConfigText(path);
+    this.#config = this.#parse(this.#text);
+  }
+
+  #parse(text: string): Config {
+    return excludingNamespace(parseConfig(text, this.path), this.ownNamespace);
   }
 
   get current(): Config {
@@ -38,8 +37,8 @@ export class LiveConfig {
   /** Looks at the file again and applies it if it changed and is valid. */
   reload(): void {
     try {
-      const text = readText(this.path);
-      if (text !== this.#text) this.#apply(text, parseConfig(text, this.path));
+      const text = readConfigText(this.path);
+      if (text !== this.#text) this.#apply(text, this.#parse(text));
       this.#lastFailure = undefined;
     } catch (error) {
       this.#refuse(error as Error);

@@ -21,6 +21,8 @@ export interface ServerOptions {
   /** A CA bundle: when given, /mutate requires a client certificate it signed. */
   clientCa?: string;
   configPath: string;
+  /** meshtune's own namespace, whose pods are never changed whatever the config says. */
+  ownNamespace?: string;
   metricsPort: number;
   /** Below the webhook's timeoutSeconds, so the apiserver gets an answer rather than a timeout. */
   requestTimeoutMs: number;
@@ -84,7 +86,7 @@ function listen(
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
   const metrics = createMetrics();
-  const config = new LiveConfig(options.configPath, logger, metrics);
+  const config = new LiveConfig(options.configPath, logger, metrics, options.ownNamespace);
   let draining = false;
 
   // The client certificate is checked in /mutate, not in the handshake, so probes still reach /healthz.
