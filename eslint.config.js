@@ -2,7 +2,9 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "certs/", "helm/", "webhook/"] },
+  {
+    ignores: ["dist/", "dist-bench/", "node_modules/", "coverage/", "certs/", "helm/", "webhook/"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

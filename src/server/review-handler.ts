@@ -1,11 +1,11 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import type { Request, RequestHandler, Response } from "express";
 import { admit, type ReviewSummary } from "../admission/admit.js";
 import { InvalidReviewError, readReview } from "../admission/validate.js";
 import { readJsonBody } from "./body.js";
 import type { ServerContext } from "./context.js";
 import type { RequestOutcome } from "./metrics.js";
-import { HttpError, sendStatus } from "./status.js";
+import { HttpError, sendJson, sendStatus } from "./status.js";
 
 function elapsedSeconds(started: number): number {
   return (performance.now() - started) / 1000;
@@ -37,7 +37,7 @@ function record(context: ServerContext, summary: ReviewSummary, started: number)
     );
 }
 
-function requireClientCertificate(context: ServerContext, req: Request): void {
+function requireClientCertificate(context: ServerContext, req: IncomingMessage): void {
   if (!context.requireClientCert) return;
   const socket = req.socket as TLSSocket;
   if (!socket.authorized) {
@@ -52,7 +52,12 @@ function requireClientCertificate(context: ServerContext, req: Request): void {
   }
 }
 
-function refuse(context: ServerContext, res: Response, error: unknown, started: number): void {
+function refuse(
+  context: ServerContext,
+  res: ServerResponse,
+  error: unknown,
+  started: number,
+): void {
   let status = 500;
   let message = "meshtune failed to answer this review; see its logs";
   if (error instanceof HttpError || error instanceof InvalidReviewError) {
@@ -68,7 +73,7 @@ function refuse(context: ServerContext, res: Response, error: unknown, started: 
   context.logger.warn({ status, reason: message }, "review refused");
 }
 
-function timedOut(context: ServerContext, res: Response, started: number): void {
+function timedOut(context: ServerContext, res: ServerResponse, started: number): void {
   if (res.headersSent) return;
   res.setHeader("Connection", "close");
   const message = `the review did not arrive within ${context.requestTimeoutMs} ms`;
@@ -78,7 +83,9 @@ function timedOut(context: ServerContext, res: Response, started: number): void 
 }
 
 /** POST /mutate: body → AdmissionReview → admit → answer, with a log line and metrics. */
-export function reviewHandler(context: ServerContext): RequestHandler {
+export function reviewHandler(
+  context: ServerContext,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const started = performance.now();
     const timer = setTimeout(() => timedOut(context, res, started), context.requestTimeoutMs);
@@ -92,7 +99,7 @@ export function reviewHandler(context: ServerContext): RequestHandler {
       const review = readReview(await readJsonBody(req));
       if (res.headersSent) return; // answered by the timeout meanwhile
       const { review: answer, summary } = admit(review, context.config());
-      res.json(answer);
+      sendJson(res, 200, answer);
       record(context, summary, started);
     } catch (error) {
       if (!res.headersSent) refuse(context, res, error, started);

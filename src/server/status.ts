@@ -1,5 +1,5 @@
 import type { V1Status } from "@kubernetes/client-node";
-import type { Response } from "express";
+import type { ServerResponse } from "node:http";
 
 /** A request meshtune refuses, with the HTTP status and a sentence saying what to fix. */
 export class HttpError extends Error {
@@ -13,10 +13,24 @@ export class HttpError extends Error {
 }
 
 /**
+ * Answers with `body` as JSON, headers and text in one write. Express's res.json copies the text
+ * into a Buffer and writes it apart from the headers, which shows in `npm run bench`: a review's
+ * answer is about 14 KB with a warmup hook.
+ */
+export function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/**
  * Answers with a metav1.Status: the apiserver shows its message in the webhook call error,
  * so whoever created the pod learns what went wrong.
  */
-export function sendStatus(res: Response, code: number, message: string): void {
+export function sendStatus(res: ServerResponse, code: number, message: string): void {
   const status: V1Status = { apiVersion: "v1", kind: "Status", status: "Failure", code, message };
-  res.status(code).json(status);
+  sendJson(res, code, status);
 }

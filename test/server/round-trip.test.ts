@@ -80,6 +80,15 @@ describe("a round trip over HTTPS for every fixture", () => {
     expect(response).toEqual({ uid: `uid-${name}`, allowed: true });
   });
 
+  it("answers at /mutate?timeout=10s, the URL the apiserver calls", async () => {
+    const review = podCreationReview(fixturePod("vllm-deployment"), { uid: "uid-query" });
+    const { response } = await postReview(`${harness.url}/mutate?timeout=10s`, review, {
+      ca: harness.ca,
+      agent,
+    });
+    expect(response).toMatchObject({ uid: "uid-query", allowed: true, patchType: "JSONPatch" });
+  });
+
   it("logs one line per review with what was decided, and no environment values", async () => {
     const pod = fixturePod("vllm-deployment");
     pod.metadata = {
