@@ -26,9 +26,22 @@ const STOP_TIMEOUT_MS = 10_000;
  * The heap Node gives itself in the chart's container (resources.limits.memory: 256Mi): V8 sizes
  * its heap from the cgroup's memory limit, and in a 256 MiB cgroup Node 20 reports the same
  * heap_size_limit (259 MB) as with these flags. Without them the servers would size their heaps
- * for this machine's memory (a 16 MB young generation instead of 1 MB), which no pod gets.
+ * for this machine's memory (a 16 MB young generation instead of 1 MB), which no pod gets. The
+ * flags the image starts meshtune with come last, and both servers get them, so they run alike.
  */
-export const CONTAINER_HEAP_FLAGS = ["--max-old-space-size=256", "--max-semi-space-size=1"];
+export const CONTAINER_HEAP_FLAGS = [
+  "--max-old-space-size=256",
+  "--max-semi-space-size=1",
+  ...imageNodeFlags(),
+];
+
+/** The Node flags the container image starts meshtune with (webhook/Dockerfile's ENTRYPOINT). */
+function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(new URL("../../webhook/Dockerfile", import.meta.url), "utf8");
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (entrypoint === undefined) throw new Error("webhook/Dockerfile has no ENTRYPOINT [...] line");
+  return (JSON.parse(entrypoint) as string[]).filter((part) => part.startsWith("--"));
+}
 
 /** Forks bench/servers/<kind>.js and waits until it listens. */
 export async function startServerProcess(

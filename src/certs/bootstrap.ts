@@ -12,6 +12,7 @@ import {
   type SelfSignedCertificates,
 } from "./rotation.js";
 import { SecretStore } from "./secret-store.js";
+import { SELF_SIGNED_DEFAULTS } from "./self-signed-defaults.js";
 import { fromSecret, toSecret } from "./tls-secret.js";
 import { writeCertificateFiles } from "./write.js";
 
@@ -36,13 +37,6 @@ export interface SelfSignedOptions {
   retryIntervalMs?: number;
   now?: () => Date;
 }
-
-export const SELF_SIGNED_DEFAULTS = {
-  validityDays: 365,
-  promoteAfterMs: 5 * 60_000,
-  checkIntervalMs: 60_000,
-  retryIntervalMs: 10_000,
-} as const;
 
 // Enough for every replica of a Deployment to lose a race once; more means something keeps
 // rewriting the Secret.

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
-import { KubeConfig } from "@kubernetes/client-node";
 import { Option, type Command } from "commander";
 import type { Logger } from "pino";
-import { SELF_SIGNED_DEFAULTS, SelfSignedCertificatesKeeper } from "../certs/bootstrap.js";
+import { SELF_SIGNED_DEFAULTS } from "../certs/self-signed-defaults.js";
 import { parseDays } from "./arguments.js";
 
 // `meshtune serve` options for the in-cluster self-signed mode: with --self-signed-secret, the
@@ -69,12 +68,17 @@ function podNamespace(flags: SelfSignedFlags): string {
  * Starts keeping self-signed certificates when --self-signed-secret is given; returns the
  * function that stops it. The server need not wait: it stays unready until the files appear.
  */
-export function startSelfSigned(
+export async function startSelfSigned(
   flags: SelfSignedFlags,
   tlsDir: string,
   logger: Logger,
-): (() => void) | undefined {
+): Promise<(() => void) | undefined> {
   if (flags.selfSignedSecret === undefined) return undefined;
+  // Loaded only in this mode: the Kubernetes client adds about 85 MB to the process.
+  const [{ KubeConfig }, { SelfSignedCertificatesKeeper }] = await Promise.all([
+    import("@kubernetes/client-node"),
+    import("../certs/bootstrap.js"),
+  ]);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   const keeper = new SelfSignedCertificatesKeeper({

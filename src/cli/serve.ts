@@ -36,7 +36,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   let server;
   let stopCertificates: (() => void) | undefined;
   try {
-    stopCertificates = startSelfSigned(flags, resolve(flags.tlsDir), logger);
+    stopCertificates = await startSelfSigned(flags, resolve(flags.tlsDir), logger);
     server = await startServer({
       port: flags.port,
       host: flags.host,

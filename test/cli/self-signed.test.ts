@@ -38,7 +38,7 @@ describe("meshtune serve --self-signed-secret", () => {
     process.env.KUBECONFIG = kubeconfig;
     const tlsDir = mkdtempSync(join(tmpdir(), "meshtune-tls-"));
 
-    const stop = startSelfSigned(
+    const stop = await startSelfSigned(
       flags("--self-signed-secret", "meshtune-tls", "--self-signed-namespace", "meshtune"),
       tlsDir,
       pino({ level: "silent" }),
@@ -55,8 +55,10 @@ describe("meshtune serve --self-signed-secret", () => {
     }
   });
 
-  it("leaves certificates to others without --self-signed-secret", () => {
-    expect(startSelfSigned(flags(), "/nonexistent", pino({ level: "silent" }))).toBeUndefined();
+  it("leaves certificates to others without --self-signed-secret", async () => {
+    expect(
+      await startSelfSigned(flags(), "/nonexistent", pino({ level: "silent" })),
+    ).toBeUndefined();
   });
 
   it("defaults to the names the manifests use", () => {

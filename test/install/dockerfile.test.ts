@@ -57,6 +57,7 @@ describe("the container image (webhook/Dockerfile)", () => {
     ) as string[];
     expect(entrypoint).toEqual([
       "/nodejs/bin/node",
+      "--max-semi-space-size=8",
       `/app/${packageJson.bin.meshtune?.replace(/^\.\//, "")}`,
     ]);
     expect(deployment(helmTemplate()).spec?.template.spec?.containers[0]?.args?.[0]).toBe("serve");

@@ -1,0 +1,8 @@
+// Defaults of the in-cluster self-signed mode. Kept apart from bootstrap.ts so that reading them
+// (for --help) does not load the Kubernetes client.
+export const SELF_SIGNED_DEFAULTS = {
+  validityDays: 365,
+  promoteAfterMs: 5 * 60_000,
+  checkIntervalMs: 60_000,
+  retryIntervalMs: 10_000,
+} as const;
