@@ -1,7 +1,7 @@
 // A child process running meshtune's real server as `meshtune serve` does: startServer with the
 // given config, info-level JSON logs on stdout (the parent points stdout at a file). Importing
 // serve.ts loads what `meshtune serve` loads (@kubernetes/client-node too), so RSS is as deployed.
-import { createLogger } from "../../src/cli/serve.js";
+import { createLogger } from "../../src/server/logger.js";
 import { SERVER_DEFAULTS, startServer } from "../../src/server/server.js";
 import { serveUntilDisconnected } from "./child.js";
 

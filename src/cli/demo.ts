@@ -12,7 +12,7 @@ import { DEFAULT_CONFIG_PATH } from "../config/load.js";
 import { postReview } from "../server/client.js";
 import { SERVER_DEFAULTS, startServer } from "../server/server.js";
 import { parsePort } from "./arguments.js";
-import { createLogger, LOG_LEVELS } from "./serve.js";
+import { createLogger, LOG_LEVELS } from "../server/logger.js";
 import { locatePod } from "./workloads.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -1,18 +1,10 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { pino, type DestinationStream, type Logger } from "pino";
 import { ConfigError, DEFAULT_CONFIG_PATH } from "../config/load.js";
+import { createLogger, LOG_LEVELS } from "../server/logger.js";
 import { SERVER_DEFAULTS, startServer } from "../server/server.js";
 import { parsePort, parsePositiveSeconds, parseSeconds } from "./arguments.js";
 import { addSelfSignedOptions, startSelfSigned, type SelfSignedFlags } from "./self-signed.js";
-
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-
-/** JSON lines with ISO timestamps; pino's own format, so any log pipeline reads them. */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const options = { level, timestamp: pino.stdTimeFunctions.isoTime };
-  return destination === undefined ? pino(options) : pino(options, destination);
-}
 
 interface ServeFlags extends SelfSignedFlags {
   port: number;

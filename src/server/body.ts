@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { jsonSyntaxProblem } from "../json-syntax.js";
 import { HttpError } from "./status.js";
 
 /**
@@ -22,7 +23,7 @@ function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString("utf8"));
   } catch (error) {
-    throw new HttpError(400, `the body is not valid JSON: ${(error as Error).message}`);
+    throw new HttpError(400, `the body is not valid JSON: ${jsonSyntaxProblem(error)}`);
   }
 }
 

@@ -1,8 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Outcome } from "../admission/admit.js";
 
-/** Every outcome label value of meshtune_admission_requests_total; see Outcome in admission/admit.ts. */
-export type RequestOutcome =
-  "patched" | "unchanged" | "skipped" | "ignored" | "error" | "invalid" | "timeout";
+/**
+ * Every outcome label value of meshtune_admission_requests_total: the admission outcomes, plus
+ * requests refused as unreadable (invalid), without a valid client certificate (unauthorized),
+ * or not received in time (timeout).
+ */
+export type RequestOutcome = Outcome | "invalid" | "unauthorized" | "timeout";
 
 export interface Metrics {
   registry: Registry;

@@ -69,7 +69,7 @@ function refuse(
   // The rest of an oversized body is not worth reading: end the connection after the answer.
   if (status === 413) res.setHeader("Connection", "close");
   sendStatus(res, status, message);
-  count(context, "invalid", started);
+  count(context, status === 401 ? "unauthorized" : status >= 500 ? "error" : "invalid", started);
   context.logger.warn({ status, reason: message }, "review refused");
 }
 

@@ -73,6 +73,12 @@ describe("bodies meshtune cannot read", () => {
     );
   });
 
+  it("never repeats the body in its answer: it may hold a pod's secrets", async () => {
+    const answer = await post('{"request": {"object": {"env": hunter2-secret"}}}');
+    expect(JSON.stringify(answer)).not.toContain("hunter2");
+    expect(answer.status).toBe(400);
+  });
+
   it("answers 400 to an empty body", async () => {
     expectStatus(await post(""), 400, "the body is empty; send an AdmissionReview as JSON");
   });

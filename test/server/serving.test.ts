@@ -172,6 +172,12 @@ describe("client certificates (--client-ca)", () => {
     });
     expect(response.status).toBe(401);
     expect(JSON.parse(response.body).message).toContain(message);
+    const counted = metricValue(await scrape(harness), "meshtune_admission_requests_total", {
+      outcome: "unauthorized",
+      profile: "none",
+      dry_run: "false",
+    });
+    expect(counted).toBe(1);
   });
 
   it("still answers probes without a client certificate", async () => {

@@ -1,3 +1,4 @@
+import { jsonSyntaxProblem } from "../../json-syntax.js";
 import { isPlainObject } from "../../plain-object.js";
 import type { Resolved, WarmRequest } from "./spec.js";
 
@@ -99,9 +100,7 @@ export function parseWarmupAnnotation(text: string): Resolved<WarmupOverride> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    // Node quotes the input in some messages; the annotation may hold a header token.
-    const why = (error as Error).message.replace(/, ".*" is not valid JSON$/s, "");
-    return { problem: `is not valid JSON (${why})` };
+    return { problem: `is not valid JSON (${jsonSyntaxProblem(error)})` };
   }
   if (!isPlainObject(json)) {
     return { problem: 'must be a JSON object such as {"port":8080,"health":"/healthz"}' };
