@@ -1,7 +1,7 @@
-import fastJsonPatch from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/load.js";
 import { mutatePod } from "../src/engine.js";
+import { applied } from "./apply-patch.js";
 import { fixturePod, MODEL_SERVER_FIXTURES } from "./fixtures/load.js";
 
 const config = loadConfig();
@@ -19,19 +19,14 @@ describe("the mutation engine on real-looking manifests", () => {
     const pod = fixturePod(name);
     const { plan, patch } = mutatePod(pod, target, config);
     expect(plan.profile).toBe("gpu-inference");
-    const patched = fastJsonPatch.applyPatch(structuredClone(pod), patch, true, false).newDocument;
+    const patched = applied(pod, patch);
     expect(patched.metadata?.annotations?.["meshtune.dev/applied"]).toBe("gpu-inference");
     expect(patched.metadata?.annotations?.["sidecar.istio.io/proxyCPULimit"]).toBeDefined();
   });
 
   it.each(GPU_FIXTURES)("finds nothing left to do on its own output for %s", (name) => {
     const pod = fixturePod(name);
-    const patched = fastJsonPatch.applyPatch(
-      structuredClone(pod),
-      mutatePod(pod, target, config).patch,
-      true,
-      false,
-    ).newDocument;
+    const patched = applied(pod, mutatePod(pod, target, config).patch);
     const again = mutatePod(patched, target, config);
     expect(again.patch).toEqual([]);
     expect(again.plan.decisions.filter(({ kind }) => kind === "set")).toEqual([]);
@@ -46,12 +41,7 @@ describe("the mutation engine on real-looking manifests", () => {
 
   it("keeps every value the user set on a hand-tuned pod", () => {
     const pod = fixturePod("user-annotated-pod");
-    const patched = fastJsonPatch.applyPatch(
-      structuredClone(pod),
-      mutatePod(pod, target, config).patch,
-      true,
-      false,
-    ).newDocument;
+    const patched = applied(pod, mutatePod(pod, target, config).patch);
     const annotations = patched.metadata!.annotations!;
     expect(annotations["sidecar.istio.io/proxyCPU"]).toBe("1");
     expect(annotations["sidecar.istio.io/proxyMemoryLimit"]).toBe("2Gi");

@@ -1,13 +1,9 @@
-import fastJsonPatch from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import { buildPatch } from "../../src/patch/build.js";
 import { escapeToken } from "../../src/patch/pointer.js";
 import type { Change } from "../../src/policy/plan.js";
+import { applied } from "../apply-patch.js";
 import { fixture, fixturePod } from "../fixtures/load.js";
-
-function apply<T>(document: T, operations: ReturnType<typeof buildPatch>): T {
-  return fastJsonPatch.applyPatch(structuredClone(document), operations, true, false).newDocument;
-}
 
 describe("building the JSON Patch", () => {
   it("escapes ~ before / in keys, as RFC 6901 requires", () => {
@@ -35,7 +31,7 @@ describe("building the JSON Patch", () => {
     expect(operations).toEqual([
       { op: "add", path: "/metadata/labels/sidecar.istio.io~1inject", value: "false" },
     ]);
-    expect(apply(pod, operations).metadata?.labels).toEqual({
+    expect(applied(pod, operations).metadata?.labels).toEqual({
       app: "storefront",
       "sidecar.istio.io/inject": "false",
     });
@@ -64,7 +60,7 @@ describe("building the JSON Patch", () => {
       { op: "add", path: "/spec/template/metadata/annotations", value: {} },
       { op: "add", path: "/spec/template/metadata/annotations/a", value: "b" },
     ]);
-    expect(apply(deployment, operations)).toMatchObject({
+    expect(applied(deployment, operations)).toMatchObject({
       spec: { template: { metadata: { annotations: { a: "b" } } } },
     });
   });
@@ -79,7 +75,7 @@ describe("building the JSON Patch", () => {
       { kind: "postStart", container: 0, handler: { exec: { command: ["true"] } } },
       { kind: "startupProbe", container: 0, probe: { exec: { command: ["true"] } } },
     ];
-    const patched = apply(pod, buildPatch(pod, changes));
+    const patched = applied(pod, buildPatch(pod, changes));
     const container = patched.spec!.containers[0]!;
     expect(patched.spec!.volumes!.map((volume) => volume.name)).toEqual([
       "cache",
@@ -107,6 +103,6 @@ describe("building the JSON Patch", () => {
       "add /spec/volumes/-",
       "add /spec/containers/0/volumeMounts",
     ]);
-    expect(apply(pod, operations).spec!.volumes).toHaveLength(2);
+    expect(applied(pod, operations).spec!.volumes).toHaveLength(2);
   });
 });

@@ -1,11 +1,11 @@
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import fc from "fast-check";
-import fastJsonPatch from "fast-json-patch";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { mutatePod } from "../../src/engine.js";
 import { gatherEvidence } from "../../src/policy/classify.js";
+import { applied } from "../apply-patch.js";
 
 const configs = [
   loadConfig(),
@@ -149,10 +149,6 @@ const case_ = fc.record({
   config: fc.constantFrom(...configs),
 });
 
-function apply(input: V1Pod, patch: ReturnType<typeof mutatePod>["patch"]): V1Pod {
-  return fastJsonPatch.applyPatch(structuredClone(input), patch, true, false).newDocument;
-}
-
 const runs = { numRuns: 400 };
 
 /** The same pod with every GPU and inference signal taken away. */
@@ -178,7 +174,7 @@ describe("properties over generated pods", () => {
     fc.assert(
       fc.property(case_, ({ pod, namespace, config }) => {
         const { patch } = mutatePod(pod, { namespace }, config);
-        apply(pod, patch);
+        applied(pod, patch);
       }),
       runs,
     );
@@ -188,7 +184,7 @@ describe("properties over generated pods", () => {
     fc.assert(
       fc.property(case_, ({ pod, namespace, config }) => {
         const { plan, patch } = mutatePod(pod, { namespace }, config);
-        const patched = apply(pod, patch);
+        const patched = applied(pod, patch);
         for (const change of plan.changes) {
           if (change.kind === "annotation")
             expect(patched.metadata?.annotations?.[change.key]).toBe(change.value);
@@ -203,7 +199,7 @@ describe("properties over generated pods", () => {
   it("is idempotent: running again on its own output changes nothing", () => {
     fc.assert(
       fc.property(case_, ({ pod, namespace, config }) => {
-        const patched = apply(pod, mutatePod(pod, { namespace }, config).patch);
+        const patched = applied(pod, mutatePod(pod, { namespace }, config).patch);
         expect(mutatePod(patched, { namespace }, config).patch).toEqual([]);
       }),
       runs,
@@ -213,7 +209,7 @@ describe("properties over generated pods", () => {
   it("never changes a value the user set", () => {
     fc.assert(
       fc.property(case_, ({ pod, namespace, config }) => {
-        const patched = apply(pod, mutatePod(pod, { namespace }, config).patch);
+        const patched = applied(pod, mutatePod(pod, { namespace }, config).patch);
         for (const [key, value] of Object.entries(pod.metadata?.labels ?? {}))
           expect(patched.metadata?.labels?.[key]).toBe(value);
         for (const [key, value] of Object.entries(pod.metadata?.annotations ?? {})) {

@@ -11,10 +11,10 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
-import fastJsonPatch from "fast-json-patch";
 import { loadConfig } from "../../../src/config/load.js";
 import { mutatePod } from "../../../src/engine.js";
 import { HOOK_NAME, PROBE_NAME } from "../../../src/policy/warmup/script.js";
+import { applied } from "../../apply-patch.js";
 
 export const SHELLS = ["dash", "busybox"] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -64,7 +64,7 @@ const config = loadConfig();
 /** The pod as meshtune's patch leaves it: what the kubelet would run. */
 export function plannedPod(pod: V1Pod): V1Pod {
   const { patch } = mutatePod(pod, { namespace: "inference" }, config);
-  return fastJsonPatch.applyPatch(structuredClone(pod), patch, true, false).newDocument;
+  return applied(pod, patch);
 }
 
 export function postStartCommand(pod: V1Pod, container = 0): string[] {

@@ -1,11 +1,11 @@
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
-import fastJsonPatch from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import { loadConfig, parseConfig } from "../../../src/config/load.js";
 import type { Config } from "../../../src/config/schema.js";
 import { mutatePod } from "../../../src/engine.js";
 import { planPod } from "../../../src/policy/planner.js";
 import { WARMUP_SCRIPT } from "../../../src/policy/warmup/script.js";
+import { applied } from "../../apply-patch.js";
 import { fixturePod } from "../../fixtures/load.js";
 
 const config = loadConfig();
@@ -14,7 +14,7 @@ const JSON_CONTENT = "Content-Type: application/json";
 
 function apply(pod: V1Pod, from: Config = config): V1Pod {
   const { patch } = mutatePod(pod, target, from);
-  return fastJsonPatch.applyPatch(structuredClone(pod), patch, true, false).newDocument;
+  return applied(pod, patch);
 }
 
 function warnings(pod: V1Pod, from: Config = config): string[] {
