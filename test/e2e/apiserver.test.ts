@@ -48,7 +48,7 @@ describe("the e2e cluster: a real kube-apiserver and etcd on loopback", () => {
   });
 
   it("creates a namespace and a vLLM pod and reads back what it stored", async () => {
-    await cluster.kubectl(["create", "namespace", NAMESPACE]);
+    await cluster.createNamespace(NAMESPACE);
     const namespace = JSON.parse(
       (await cluster.kubectl(["get", "namespace", NAMESPACE, "-o", "json"])).stdout,
     ) as V1Namespace;
@@ -78,13 +78,22 @@ describe("the e2e cluster: a real kube-apiserver and etcd on loopback", () => {
     );
   });
 
-  it("returns the stored pod as pretty JSON, the encoder a Go 1.18+ build without the reflect2 fix dies in", async () => {
-    const path = `/api/v1/namespaces/${NAMESPACE}/pods/llama-3-8b-smoke?pretty=true`;
-    const { stdout } = await cluster.kubectl(["get", "--raw", path]);
-    expect(stdout).toContain('\n  "kind": "Pod",\n');
-    const pod = JSON.parse(stdout) as V1Pod;
-    expect(pod.metadata?.labels).toEqual({ "app.kubernetes.io/name": "llama-3-8b" });
-    expect(await cluster.kubectl(["get", "--raw", "/readyz"])).toMatchObject({ stdout: "ok" });
+  it("stores a native sidecar: an init container with restartPolicy Always, as the meshes inject it", async () => {
+    const pod = vllmPod("llama-3-8b-native-sidecar");
+    pod.spec!.initContainers = [
+      { name: "proxy", image: "docker.io/istio/proxyv2:1.30.3", restartPolicy: "Always" },
+    ];
+    await cluster.kubectl(["create", "-f", "-"], JSON.stringify(pod));
+    const { stdout } = await cluster.kubectl([
+      "get",
+      "pod",
+      "llama-3-8b-native-sidecar",
+      "-n",
+      NAMESPACE,
+      "-o",
+      "json",
+    ]);
+    expect((JSON.parse(stdout) as V1Pod).spec?.initContainers?.[0]?.restartPolicy).toBe("Always");
   });
 
   it("refuses a pod whose GPU request differs from its limit, as the apiserver's validation does", async () => {

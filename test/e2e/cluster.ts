@@ -48,6 +48,11 @@ export interface Cluster {
   readonly logs: { etcd: string; apiserver: string };
   /** Runs kubectl against the cluster; rejects with a KubectlError when it exits non-zero. */
   kubectl(args: string[], input?: string): Promise<KubectlOutput>;
+  /**
+   * Creates (or updates) a namespace and its ServiceAccount "default", which a controller-manager
+   * would add and the ServiceAccount admission plugin gives every pod that names none.
+   */
+  createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
   /** Stops kube-apiserver and etcd and removes `dir`; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -62,12 +67,12 @@ export interface ClusterOptions {
 const SERVICE_CLUSTER_IP_RANGE = "10.0.0.0/24";
 const KUBERNETES_SERVICE_IP = "10.0.0.1";
 const ETCD_READY_MS = 30_000;
-// kube-apiserver 1.20 needs about 10 s on 2 cores before /readyz is ok (RBAC bootstrap, priority
-// and fairness, service IP repair); the bound leaves room for a loaded machine.
+// kube-apiserver needs about 10 s on 2 cores before /readyz is ok (RBAC bootstrap, priority and
+// fairness, service IP repair); the bound leaves room for a loaded machine.
 const APISERVER_READY_MS = 120_000;
 
-// Go programs honour these; a proxy must never see the cluster's loopback traffic.
-function childEnv(): NodeJS.ProcessEnv {
+/** The environment for Go programs: they honour proxy variables, and a proxy must never see loopback traffic. */
+export function childEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of [
     "HTTP_PROXY",
@@ -162,8 +167,6 @@ function startApiserver(
       "--bind-address=127.0.0.1",
       "--advertise-address=127.0.0.1",
       `--secure-port=${port}`,
-      // 1.20 still opens an unauthenticated port 8080 unless told not to.
-      "--insecure-port=0",
       `--cert-dir=${join(dir, "apiserver-certs")}`,
       `--etcd-servers=${etcdUrl}`,
       `--tls-cert-file=${files.servingCert}`,
@@ -175,10 +178,7 @@ function startApiserver(
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
       `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
       "--authorization-mode=RBAC",
-      "--enable-admission-plugins=NamespaceLifecycle,LimitRanger,DefaultTolerationSeconds,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota",
-      // There is no controller-manager to create each namespace's default ServiceAccount and its
-      // token, so this plugin would refuse every pod.
-      "--disable-admission-plugins=ServiceAccount",
+      "--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultTolerationSeconds,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota",
       // The only address here is loopback, which Endpoints refuse; nothing needs the kubernetes
       // Service's endpoints.
       "--endpoint-reconciler-type=none",
@@ -292,13 +292,31 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     writeKubeconfig(kubeconfig, server, certificates);
     const kubectlCache = join(dir, "kubectl-cache");
     mkdirSync(kubectlCache);
+    const kubectl = (args: string[], input?: string) =>
+      runKubectl(kubeconfig, kubectlCache, args, input);
+    const createNamespace = async (name: string, labels: Record<string, string> = {}) => {
+      const objects = [
+        { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } },
+        {
+          apiVersion: "v1",
+          kind: "ServiceAccount",
+          metadata: { name: "default", namespace: name },
+        },
+      ];
+      await kubectl(
+        ["apply", "-f", "-"],
+        JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }),
+      );
+    };
+    for (const name of ["default", "kube-system"]) await createNamespace(name);
     return {
       server,
       kubeconfig,
       certificates,
       dir,
       logs: { etcd: etcd.logFile, apiserver: apiserver.logFile },
-      kubectl: (args, input) => runKubectl(kubeconfig, kubectlCache, args, input),
+      kubectl,
+      createNamespace,
       stop,
     };
   } catch (error) {

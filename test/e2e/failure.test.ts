@@ -62,7 +62,7 @@ describe("when meshtune cannot be reached", () => {
     const message = await refusal("llama-3-8b-refused");
 
     expect(message).toContain(
-      `Internal error occurred: failed calling webhook "pods.meshtune.dev": Post "${env.meshtune.url}/mutate?timeout=5s"`,
+      `Internal error occurred: failed calling webhook "pods.meshtune.dev": failed to call webhook: Post "${env.meshtune.url}/mutate?timeout=5s"`,
     );
     expect(message).toContain("connect: connection refused");
   });

@@ -66,7 +66,7 @@ async function createNamespaces(cluster: Cluster): Promise<void> {
     [OPTED_IN, { "meshtune.dev/enabled": "true" }],
     [NOT_OPTED_IN, {}],
   ] as const) {
-    await apply(cluster, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
+    await cluster.createNamespace(name, labels);
   }
 }
 

@@ -4,7 +4,9 @@ import type {
   V1Pod,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.js";
 import { MESHTUNE } from "../../src/policy/keys.js";
+import { istioProxy, proxyResources, startIstio, type IstioInjector } from "./istio.js";
 import {
   OPTED_IN,
   probePod,
@@ -26,16 +28,11 @@ interface Registration {
   namespaceSelector: V1LabelSelector;
 }
 
-// Registered as the meshes register their injectors (names, paths, selectors, policies), all
-// answered by one recorder. The apiserver calls mutating configurations one at a time, sorted by
-// name: meshtune's 00-meshtune before istio-* and linkerd-*. The third sorts before 00-meshtune,
-// to show that the order comes from the names and that the recorder can tell.
-const ISTIO: Registration = {
-  configuration: "istio-sidecar-injector",
-  webhook: "namespace.sidecar-injector.istio.io",
-  path: "/inject",
-  namespaceSelector: { matchLabels: { "istio-injection": "enabled" } },
-};
+// The apiserver calls mutating configurations one at a time, sorted by name: meshtune's
+// 00-meshtune before istio-* and linkerd-*. Istio's is its real injector. Linkerd's cannot be
+// built here (the Go module proxy serves no github.com/linkerd/linkerd2), so a recorder stands in,
+// registered as Linkerd registers its injector (name, path, selector, policy). A third recorder
+// sorts before 00-meshtune, to show that the order comes from the names.
 const LINKERD: Registration = {
   configuration: "linkerd-proxy-injector-webhook-config",
   webhook: "linkerd-proxy-injector.linkerd.io",
@@ -52,7 +49,7 @@ const EARLIER: Registration = {
   path: "/earlier",
   namespaceSelector: { matchLabels: { "meshtune.dev/enabled": "true" } },
 };
-const REGISTRATIONS = [ISTIO, LINKERD, EARLIER];
+const REGISTRATIONS = [LINKERD, EARLIER];
 
 function recorderConfiguration(registration: Registration): V1MutatingWebhookConfiguration {
   return {
@@ -77,6 +74,7 @@ function recorderConfiguration(registration: Registration): V1MutatingWebhookCon
 }
 
 let env: MeshtuneCluster;
+let istio: IstioInjector;
 let recorder: RecordingWebhook;
 
 /** What the recorder received for the pod named `name` at `registration`'s path. */
@@ -95,10 +93,13 @@ function receivedOnce(registration: Registration, name: string): Recorded {
 
 const appliedProfile = (pod: V1Pod | undefined) => pod?.metadata?.annotations?.[MESHTUNE.applied];
 
+const SIZES = proxyResources(loadConfig().profiles[0]!.sidecar.istio);
+
 beforeAll(async () => {
   env = await startMeshtuneCluster();
-  recorder = await startRecordingWebhook();
   await env.cluster.kubectl(["label", "namespace", OPTED_IN, "istio-injection=enabled"]);
+  istio = await startIstio(env.cluster);
+  recorder = await startRecordingWebhook();
   for (const registration of REGISTRATIONS) {
     await apply(env.cluster, pointedAt(recorderConfiguration(registration), recorder.endpoint));
   }
@@ -112,25 +113,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await recorder?.close();
+  await istio?.stop();
   await env?.stop();
 });
 
 describe("the order of mutating webhooks in a real kube-apiserver", () => {
-  it("sends the pod to istio-sidecar-injector with meshtune's changes already on it", async () => {
+  it("runs Istio's injector after meshtune: istio-proxy comes out with meshtune's sizes", async () => {
     const pod = fixtureIn("vllm-deployment", OPTED_IN, "llama-3-8b-0");
     await createPod(env.cluster, pod);
     const stored = await storedPod(env.cluster, OPTED_IN, "llama-3-8b-0");
     expect(appliedProfile(stored)).toBe("gpu-inference");
-
-    const { dryRun, pod: seen } = receivedOnce(ISTIO, "llama-3-8b-0");
-    expect(dryRun).toBe(false);
-    // Everything meshtune writes is there when the injector reads the pod.
-    expect(seen.metadata?.annotations).toEqual(stored.metadata?.annotations);
-    expect(seen.metadata?.labels).toEqual(stored.metadata?.labels);
-    const [injected, kept] = [seen.spec?.containers[0], stored.spec?.containers[0]];
-    expect(injected?.lifecycle).toEqual(kept?.lifecycle);
-    expect(injected?.startupProbe).toEqual(kept?.startupProbe);
-    expect(seen.spec?.volumes).toEqual(stored.spec?.volumes);
+    expect(stored.metadata?.annotations?.["sidecar.istio.io/status"]).toBeDefined();
+    expect(istioProxy(stored)?.resources).toEqual(SIZES);
   });
 
   it("sends it to Linkerd's injector tuned too", () => {
@@ -145,13 +139,14 @@ describe("the order of mutating webhooks in a real kube-apiserver", () => {
     expect(seen.spec?.containers[0]?.lifecycle).toBeUndefined();
   });
 
-  it("sends the injector the tuned pod on a server-side dry run, as kubectl previews it", async () => {
+  it("runs both on a server-side dry run, so kubectl previews the tuned sidecar", async () => {
     const pod = fixtureIn("sglang-pod", OPTED_IN, "qwen-sglang-preview");
     const { pod: previewed } = await createPod(env.cluster, pod, { dryRun: true });
 
-    const { dryRun, pod: seen } = receivedOnce(ISTIO, "qwen-sglang-preview");
+    expect(appliedProfile(previewed)).toBe("gpu-inference");
+    expect(istioProxy(previewed)?.resources).toEqual(SIZES);
+    const { dryRun, pod: seen } = receivedOnce(LINKERD, "qwen-sglang-preview");
     expect(dryRun).toBe(true);
-    expect(appliedProfile(seen)).toBe("gpu-inference");
     expect(seen.metadata?.annotations).toEqual(previewed.metadata?.annotations);
   });
 });

@@ -52,7 +52,7 @@ beforeAll(async () => {
   configPath = join(dir, "meshtune.yaml");
   mkdirSync(dir);
   writeFileSync(configPath, SHIPPED_CONFIG);
-  await apply(cluster, { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } });
+  await cluster.createNamespace(NAMESPACE);
   // As webhook/ installs it, pointed at the first replica, with no caBundle yet.
   const port = await freePort();
   await apply(
