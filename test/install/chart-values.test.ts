@@ -26,7 +26,7 @@ const existingSecret = helmTemplate({
 const platform = helmTemplate({
   release: "gpu",
   namespace: "platform",
-  kubeVersion: "1.30.0",
+  kubeVersion: "1.34.0",
   values: {
     image: { repository: "registry.example.com/meshtune", digest },
     replicas: 3,
@@ -270,19 +270,14 @@ describe("the Helm chart with other values", () => {
       "webhook.timeoutSeconds 31 is out of range; the apiserver accepts 1 to 30",
     ],
     [
-      "matchConditions on Kubernetes 1.27",
-      { kubeVersion: "1.27.9", values: { webhook: { gpuPrefilter: { enabled: true } } } },
-      "webhook.matchConditions and webhook.gpuPrefilter need Kubernetes 1.28 or later; this cluster runs v1.27.9",
-    ],
-    [
       "a ServiceMonitor without its Service",
       { values: { metrics: { service: { enabled: false }, serviceMonitor: { enabled: true } } } },
       "metrics.serviceMonitor.enabled needs metrics.service.enabled",
     ],
     [
-      "Kubernetes older than 1.25",
-      { kubeVersion: "1.24.0" },
-      "chart requires kubeVersion: >=1.25.0-0",
+      "Kubernetes older than 1.34, the oldest release the e2e suite runs",
+      { kubeVersion: "1.33.5" },
+      "chart requires kubeVersion: >=1.34.0-0",
     ],
   ])("refuses %s, saying which value to change", (_name, options, message) => {
     expect(renderError(options)).toContain(message);

@@ -58,9 +58,6 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- if or (lt $timeout 1) (gt $timeout 30) }}
 {{- fail (printf "webhook.timeoutSeconds %v is out of range; the apiserver accepts 1 to 30" .Values.webhook.timeoutSeconds) }}
 {{- end }}
-{{- if and (include "meshtune.matchConditions" .) (semverCompare "<1.28.0-0" .Capabilities.KubeVersion.Version) }}
-{{- fail (printf "webhook.matchConditions and webhook.gpuPrefilter need Kubernetes 1.28 or later; this cluster runs %s" .Capabilities.KubeVersion.Version) }}
-{{- end }}
 {{- end }}
 
 {{/* True for a resource name the config counts as a GPU or accelerator; r is the name. */}}
