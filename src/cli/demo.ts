@@ -9,7 +9,7 @@ import { podCreationReview } from "../admission/request.js";
 import { generateCA, generateServingCert } from "../certs/generate.js";
 import { writeCertificateFiles } from "../certs/write.js";
 import { DEFAULT_CONFIG_PATH } from "../config/load.js";
-import { postReview } from "../server/client.js";
+import { postReview } from "./https-client.js";
 import { SERVER_DEFAULTS, startServer } from "../server/server.js";
 import { parsePort } from "./arguments.js";
 import { createLogger, LOG_LEVELS } from "../server/logger.js";

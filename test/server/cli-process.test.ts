@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { podCreationReview } from "../../src/admission/request.js";
 import { writeCertificateFiles } from "../../src/certs/write.js";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
-import { send } from "../../src/server/client.js";
+import { send } from "../../src/cli/https-client.js";
 import { compileMeshtune } from "../build-meshtune.js";
 import { fixturePod } from "../fixtures/load.js";
 import { eventually, LOOPBACK, loopbackCerts, metricValue, type LogLine } from "./harness.js";

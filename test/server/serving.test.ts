@@ -6,7 +6,7 @@ import { connect } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { podCreationReview } from "../../src/admission/request.js";
 import { generateCA, generateClientCert } from "../../src/certs/generate.js";
-import { send, sendJson } from "../../src/server/client.js";
+import { send, postJson } from "../../src/cli/https-client.js";
 import { fixturePod } from "../fixtures/load.js";
 import {
   eventually,
@@ -57,7 +57,7 @@ describe("health and readiness", () => {
     await eventually(async () =>
       expect((await fetch(`${harness.metricsUrl}/readyz`)).status).toBe(200),
     );
-    const response = await sendJson(`${harness.url}/mutate`, review(), { ca: harness.ca });
+    const response = await postJson(`${harness.url}/mutate`, review(), { ca: harness.ca });
     expect(response.status).toBe(200);
   });
 });
@@ -144,7 +144,7 @@ describe("client certificates (--client-ca)", () => {
 
   it("answers a review from a client whose certificate the client CA signed", async () => {
     const harness = await harnessWithClientCa();
-    const response = await sendJson(`${harness.url}/mutate`, review(), {
+    const response = await postJson(`${harness.url}/mutate`, review(), {
       ca: harness.ca,
       cert: apiserver.cert,
       key: apiserver.key,
@@ -166,7 +166,7 @@ describe("client certificates (--client-ca)", () => {
     ],
   ])("refuses a review from a client with %s, with 401", async (_what, credentials, message) => {
     const harness = await harnessWithClientCa();
-    const response = await sendJson(`${harness.url}/mutate`, review(), {
+    const response = await postJson(`${harness.url}/mutate`, review(), {
       ca: harness.ca,
       ...credentials,
     });

@@ -39,7 +39,7 @@ export function send(url: string, options: ClientRequest): Promise<ClientRespons
 }
 
 /** POSTs `body` as JSON (a string is sent as is), as the apiserver sends reviews. */
-export function sendJson(
+export function postJson(
   url: string,
   body: unknown,
   options: Omit<ClientRequest, "body">,
@@ -60,7 +60,7 @@ export async function postReview(
   review: unknown,
   options: Omit<ClientRequest, "body" | "method">,
 ): Promise<AdmissionReviewResponse> {
-  const response = await sendJson(url, review, options);
+  const response = await postJson(url, review, options);
   if (response.status !== 200)
     throw new Error(`${url} answered ${response.status}: ${response.body}`);
   return JSON.parse(response.body) as AdmissionReviewResponse;
