@@ -1,4 +1,4 @@
-// Defaults of the in-cluster self-signed mode. Kept apart from bootstrap.ts so that reading them
+// Defaults of the in-cluster self-signed mode. Kept apart from self-signed-certificates.ts so that reading them
 // (for --help) does not load the Kubernetes client.
 export const SELF_SIGNED_DEFAULTS = {
   validityDays: 365,

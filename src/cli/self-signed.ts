@@ -5,7 +5,7 @@ import { SELF_SIGNED_DEFAULTS } from "../certs/self-signed-defaults.js";
 import { parseDays } from "./arguments.js";
 
 // `meshtune serve` options for the in-cluster self-signed mode: with --self-signed-secret, the
-// server keeps its own certificates (see certs/bootstrap.ts) in the TLS directory it serves from.
+// server keeps its own certificates (see certs/self-signed-certificates.ts) in the TLS directory it serves from.
 
 export interface SelfSignedFlags {
   selfSignedSecret?: string;
@@ -77,7 +77,7 @@ export async function startSelfSigned(
   // Loaded only in this mode: the Kubernetes client adds about 85 MB to the process.
   const [{ KubeConfig }, { SelfSignedCertificatesKeeper }] = await Promise.all([
     import("@kubernetes/client-node"),
-    import("../certs/bootstrap.js"),
+    import("../certs/self-signed-certificates.js"),
   ]);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();

@@ -5,7 +5,10 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { parse } from "yaml";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SelfSignedCertificatesKeeper, type SelfSignedOptions } from "../../src/certs/bootstrap.js";
+import {
+  SelfSignedCertificatesKeeper,
+  type SelfSignedOptions,
+} from "../../src/certs/self-signed-certificates.js";
 import { splitBundle } from "../../src/certs/pem.js";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
