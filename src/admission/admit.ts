@@ -7,6 +7,7 @@ import type {
   AdmissionReviewRequest,
   AdmissionReviewResponse,
 } from "./review.js";
+import { explain } from "../policy/decision.js";
 import { admissionWarning } from "./warnings.js";
 
 /**
@@ -142,7 +143,7 @@ export function admit(review: AdmissionReviewRequest, config: Config): Admission
       outcome: patch.length > 0 ? "patched" : plan.skipped !== undefined ? "skipped" : "unchanged",
       profile: plan.profile,
       skipped: plan.skipped,
-      decisions: plan.decisions.map(({ message }) => message),
+      decisions: explain(plan.decisions),
       operations: patch.length,
     },
   };

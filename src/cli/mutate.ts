@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import { ConfigError, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { mutatePod } from "../engine.js";
+import { explain } from "../policy/decision.js";
 import { MESHTUNE } from "../policy/keys.js";
 import { describe, InputError, parseDocuments, type Document } from "./documents.js";
 import { locatePod, podShapeProblem } from "./workloads.js";
@@ -80,7 +81,7 @@ function mutateOne(document: Document, config: Config, options: MutateOptions): 
     original: document,
     mutated,
     patch,
-    explanation: plan.decisions.map(({ message }) => message),
+    explanation: explain(plan.decisions),
   };
 }
 

@@ -1,5 +1,5 @@
 import { isPlainObject } from "../plain-object.js";
-import type { PodShape } from "../policy/plan.js";
+import type { PodShape } from "../policy/pod.js";
 
 /** Where a document keeps its pod: the pod itself, or a workload's pod template. */
 export interface PodLocation {

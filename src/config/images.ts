@@ -6,13 +6,15 @@ const REPOSITORY = new RegExp(`^(?:${HOST}/)?${COMPONENT}(?:/${COMPONENT})*$`);
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
-interface ImageParts {
+export interface ImageParts {
+  /** [host[:port]/]path */
   repository: string;
   tag?: string;
   digest?: string;
 }
 
-function splitImage(image: string): ImageParts {
+/** An image reference's parts; a colon after the last "/" starts the tag (a host's port is not one). */
+export function splitImage(image: string): ImageParts {
   const [named = "", digest] = image.split("@", 2);
   const lastSlash = named.lastIndexOf("/");
   const colon = named.indexOf(":", lastSlash + 1);

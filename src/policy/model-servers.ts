@@ -1,5 +1,6 @@
 import type { V1Container } from "@kubernetes/client-node";
-import type { PodShape } from "./plan.js";
+import { splitImage } from "../config/images.js";
+import type { PodShape } from "./pod.js";
 
 export const SERVER_KINDS = [
   "vllm",
@@ -59,10 +60,7 @@ export function commandWords(container: V1Container): string[] {
 
 /** The repository path's segments without the registry host, tag or digest. */
 function repositorySegments(image: string): string[] {
-  const withoutDigest = image.split("@")[0] ?? "";
-  const lastSlash = withoutDigest.lastIndexOf("/");
-  const colon = withoutDigest.indexOf(":", lastSlash + 1);
-  const segments = (colon === -1 ? withoutDigest : withoutDigest.slice(0, colon)).split("/");
+  const segments = splitImage(image).repository.split("/");
   const [first = ""] = segments;
   const hasHost =
     segments.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");

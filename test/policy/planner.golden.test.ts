@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { admissionWarning } from "../../src/admission/warnings.js";
 import { loadConfig } from "../../src/config/load.js";
 import { mutatePod } from "../../src/engine.js";
+import { explain, type Decision } from "../../src/policy/decision.js";
 import { WARMUP_SCRIPT } from "../../src/policy/warmup/script.js";
 import { fixturePod } from "../fixtures/load.js";
 
@@ -39,7 +40,7 @@ function renderPatch(patch: unknown): string {
   return `${JSON.stringify(patch, named, 2)}\n`;
 }
 
-function renderExplanation(lines: string[], warnings: string[]): string {
+function renderExplanation(lines: string[], warnings: Decision[]): string {
   const sent = warnings.length === 0 ? ["(none)"] : warnings.map(admissionWarning);
   return [...lines, "", "warnings sent:", ...sent.map((warning) => `  ${warning}`), ""].join("\n");
 }
@@ -59,7 +60,7 @@ const cases: Case[] = Object.entries(CONFIGS).flatMap(([config, path]) => {
       { namespace: pod.metadata?.namespace ?? "default" },
       loaded,
     );
-    const explanation = plan.decisions.map(({ message }) => message);
+    const explanation = explain(plan.decisions);
     return {
       config,
       fixture,

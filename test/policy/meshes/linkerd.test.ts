@@ -1,8 +1,9 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load.js";
-import { planPod } from "../../src/policy/planner.js";
-import { fixturePod } from "../fixtures/load.js";
+import { parseConfig } from "../../../src/config/load.js";
+import { planPod } from "../../../src/policy/planner.js";
+import { fixturePod } from "../../fixtures/load.js";
+import { told } from "../told.js";
 
 const target = { namespace: "inference" };
 const pinned = parseConfig(`
@@ -43,7 +44,7 @@ describe("planning Linkerd", () => {
     pod.metadata!.annotations = { "config.linkerd.io/proxy-version": "stable-2.14.10" };
     const set = annotationsSet(pod);
     expect(set).not.toHaveProperty(["config.linkerd.io/proxy-image"]);
-    expect(planPod(pod, target, pinned).warnings).toContain(
+    expect(told(planPod(pod, target, pinned))).toContain(
       "kept the pod's config.linkerd.io/proxy-version; not pinning the other half of the Linkerd proxy image",
     );
   });
@@ -51,7 +52,7 @@ describe("planning Linkerd", () => {
   it("keeps a proxy-cpu-limit the user already set", () => {
     const pod = fixturePod("user-annotated-pod");
     expect(annotationsSet(pod)).not.toHaveProperty(["config.linkerd.io/proxy-cpu-limit"]);
-    expect(planPod(pod, target, pinned).warnings).toContain(
+    expect(told(planPod(pod, target, pinned))).toContain(
       'kept config.linkerd.io/proxy-cpu-limit="3" set by the pod (meshtune: "1")',
     );
   });
@@ -59,7 +60,7 @@ describe("planning Linkerd", () => {
   it("tells the user Linkerd ignores an invalid quantity the pod carries", () => {
     const pod = fixturePod("tgi-statefulset");
     pod.metadata!.annotations = { "config.linkerd.io/proxy-memory-limit": "lots" };
-    expect(planPod(pod, target, pinned).warnings).toContain(
+    expect(told(planPod(pod, target, pinned))).toContain(
       'config.linkerd.io/proxy-memory-limit="lots" is not a quantity; Linkerd ignores it and uses its default',
     );
   });

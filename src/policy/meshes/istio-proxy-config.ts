@@ -1,7 +1,9 @@
-import { isPlainObject } from "../plain-object.js";
 import { parse } from "yaml";
-import { annotation, decide, short, type Draft } from "./draft.js";
-import { ISTIO } from "./keys.js";
+import { isPlainObject } from "../../plain-object.js";
+import { annotation, decide, type Draft } from "../draft.js";
+
+/** Istio's per-pod ProxyConfig annotation. */
+export const PROXY_CONFIG = "proxy.istio.io/config";
 
 type ProxyConfig = Record<string, unknown>;
 
@@ -21,39 +23,43 @@ function parseProxyConfig(text: string): ProxyConfig | undefined {
  * overwritten: its keys win, and one that does not parse is left exactly as it is.
  */
 export function planProxyConfig(draft: Draft, wanted: ProxyConfig): void {
-  const text = annotation(draft, ISTIO.proxyConfig);
+  const text = annotation(draft, PROXY_CONFIG);
   if (text === undefined) {
     const value = JSON.stringify(wanted);
-    draft.changes.push({ kind: "annotation", key: ISTIO.proxyConfig, value });
-    decide(draft, "set", `set annotation ${ISTIO.proxyConfig}=${short(value, 70)}`);
+    draft.changes.push({ kind: "annotation", key: PROXY_CONFIG, value });
+    decide(draft, { kind: "set", code: "set-annotation", key: PROXY_CONFIG, ours: value });
     return;
   }
   const theirs = parseProxyConfig(text);
   if (theirs === undefined) {
-    decide(
-      draft,
-      "kept",
-      `kept ${ISTIO.proxyConfig}: it does not parse as JSON or YAML (Istio will reject the pod)`,
-    );
+    decide(draft, { kind: "kept", code: "kept-unparsable-proxy-config", key: PROXY_CONFIG });
     return;
   }
   const missing: ProxyConfig = {};
   for (const [key, value] of Object.entries(wanted)) {
     if (!(key in theirs)) missing[key] = value;
     else if (JSON.stringify(theirs[key]) !== JSON.stringify(value)) {
-      decide(
-        draft,
-        "kept",
-        `kept ${key}=${JSON.stringify(theirs[key])} in the pod's ${ISTIO.proxyConfig}`,
-      );
+      decide(draft, {
+        kind: "kept",
+        code: "kept-proxy-config-field",
+        key,
+        theirs: JSON.stringify(theirs[key]),
+        ours: JSON.stringify(value),
+        detail: PROXY_CONFIG,
+      });
     }
   }
   if (Object.keys(missing).length === 0) return;
   draft.changes.push({
     kind: "annotation",
-    key: ISTIO.proxyConfig,
+    key: PROXY_CONFIG,
     value: JSON.stringify({ ...theirs, ...missing }),
     replace: true,
   });
-  decide(draft, "set", `merged ${JSON.stringify(missing)} into the pod's ${ISTIO.proxyConfig}`);
+  decide(draft, {
+    kind: "set",
+    code: "merged-proxy-config",
+    key: PROXY_CONFIG,
+    ours: JSON.stringify(missing),
+  });
 }

@@ -1,9 +1,10 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { loadConfig, parseConfig } from "../../src/config/load.js";
-import type { Config } from "../../src/config/schema.js";
-import { planPod } from "../../src/policy/planner.js";
-import { fixturePod } from "../fixtures/load.js";
+import { loadConfig, parseConfig } from "../../../src/config/load.js";
+import type { Config } from "../../../src/config/schema.js";
+import { planPod } from "../../../src/policy/planner.js";
+import { fixturePod } from "../../fixtures/load.js";
+import { told } from "../told.js";
 
 const config = loadConfig();
 const target = { namespace: "inference" };
@@ -59,7 +60,7 @@ describe("planning Istio", () => {
     const plan = planPod(pod, target, config);
     expect(annotationsSet(pod)).not.toHaveProperty(["sidecar.istio.io/proxyCPU"]);
     expect(annotationsSet(pod)).toHaveProperty(["sidecar.istio.io/proxyCPULimit"], "2");
-    expect(plan.warnings).toContain(
+    expect(told(plan)).toContain(
       'kept sidecar.istio.io/proxyCPU="1" set by the pod (meshtune: "500m")',
     );
   });
@@ -67,7 +68,7 @@ describe("planning Istio", () => {
   it("leaves out a limit below the request the pod set, which the apiserver would refuse", () => {
     const pod = withAnnotations({ "sidecar.istio.io/proxyMemory": "4Gi" });
     expect(annotationsSet(pod)).not.toHaveProperty(["sidecar.istio.io/proxyMemoryLimit"]);
-    expect(planPod(pod, target, config).warnings).toContain(
+    expect(told(planPod(pod, target, config))).toContain(
       "not setting sidecar.istio.io/proxyMemoryLimit=1Gi: below the pod's sidecar.istio.io/proxyMemory=4Gi",
     );
   });
@@ -75,14 +76,14 @@ describe("planning Istio", () => {
   it("leaves out a request above the limit the pod set", () => {
     const pod = withAnnotations({ "sidecar.istio.io/proxyCPULimit": "200m" });
     expect(annotationsSet(pod)).not.toHaveProperty(["sidecar.istio.io/proxyCPU"]);
-    expect(planPod(pod, target, config).warnings).toContain(
+    expect(told(planPod(pod, target, config))).toContain(
       "not setting sidecar.istio.io/proxyCPU=500m: above the pod's sidecar.istio.io/proxyCPULimit=200m",
     );
   });
 
   it("warns that Istio will reject a pod whose own quantity is invalid", () => {
     const pod = withAnnotations({ "sidecar.istio.io/proxyCPU": "2 cores" });
-    expect(planPod(pod, target, config).warnings).toContain(
+    expect(told(planPod(pod, target, config))).toContain(
       'sidecar.istio.io/proxyCPU="2 cores" is not a quantity; Istio will reject this pod',
     );
   });
@@ -97,7 +98,7 @@ describe("planning Istio", () => {
         '{"terminationDrainDuration":"45s","concurrency":2,"holdApplicationUntilProxyStarts":true}',
       replace: true,
     });
-    expect(plan.warnings).toContain(
+    expect(told(plan)).toContain(
       'merged {"concurrency":2,"holdApplicationUntilProxyStarts":true} into the pod\'s proxy.istio.io/config',
     );
   });
@@ -110,7 +111,7 @@ describe("planning Istio", () => {
       concurrency: 8,
       holdApplicationUntilProxyStarts: true,
     });
-    expect(plan.warnings).toContain("kept concurrency=8 in the pod's proxy.istio.io/config");
+    expect(told(plan)).toContain("kept concurrency=8 in the pod's proxy.istio.io/config");
   });
 
   it("leaves alone a proxy.istio.io/config that does not parse", () => {
@@ -121,7 +122,7 @@ describe("planning Istio", () => {
         (change) => change.kind === "annotation" && change.key === "proxy.istio.io/config",
       ),
     ).toBe(false);
-    expect(plan.warnings).toContain(
+    expect(told(plan)).toContain(
       "kept proxy.istio.io/config: it does not parse as JSON or YAML (Istio will reject the pod)",
     );
   });
@@ -153,7 +154,7 @@ describe("planning Istio", () => {
     pod.metadata!.labels!["sidecar.istio.io/inject"] = "true";
     const plan = planPod(pod, target, istioOnly("{ name: batch, mode: opt-out }"));
     expect(plan.changes).not.toContainEqual(expect.objectContaining({ kind: "label" }));
-    expect(plan.warnings).toContain(
+    expect(told(plan)).toContain(
       'kept sidecar.istio.io/inject="true" set by the pod (meshtune: "false")',
     );
   });

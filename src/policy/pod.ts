@@ -1,0 +1,17 @@
+import type { V1Container, V1ObjectMeta, V1PodSpec } from "@kubernetes/client-node";
+
+/** A pod, or the pod template of a workload: the part of it meshtune reads and changes. */
+export interface PodShape {
+  metadata?: V1ObjectMeta;
+  spec?: V1PodSpec;
+}
+
+/** Where the pod is being created. */
+export interface Target {
+  namespace: string;
+}
+
+/** The init containers, then the containers. */
+export function allContainers(pod: PodShape): V1Container[] {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+}
