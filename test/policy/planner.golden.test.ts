@@ -6,7 +6,7 @@ import { admissionWarning } from "../../src/admission/warnings.js";
 import { loadConfig } from "../../src/config/load.js";
 import { mutatePod } from "../../src/engine.js";
 import { explain, type Decision } from "../../src/policy/decision.js";
-import { WARMUP_SCRIPT } from "../../src/policy/warmup/script.js";
+import { WARMUP_SCRIPT } from "../../src/policy/warmup/warmup-script.generated.js";
 import { fixturePod } from "../fixtures/load.js";
 
 // The planner's behaviour, pinned: for each fixture under each config, the patch and the

@@ -4,7 +4,7 @@ import { loadConfig, parseConfig } from "../../../src/config/load.js";
 import type { Config } from "../../../src/config/schema.js";
 import { mutatePod } from "../../../src/engine.js";
 import { planPod } from "../../../src/policy/planner.js";
-import { WARMUP_SCRIPT } from "../../../src/policy/warmup/script.js";
+import { WARMUP_SCRIPT } from "../../../src/policy/warmup/warmup-script.generated.js";
 import { applied } from "../../apply-patch.js";
 import { fixturePod } from "../../fixtures/load.js";
 import { told } from "../told.js";
