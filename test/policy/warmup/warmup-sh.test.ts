@@ -2,10 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import {
-  HOOK_ARGUMENTS,
-  WARMUP_SCRIPT,
-} from "../../../src/policy/warmup/warmup-script.generated.js";
+import { WARMUP_SCRIPT } from "../../../src/policy/warmup/warmup-script.generated.js";
 
 const SCRIPT = fileURLToPath(new URL("../../../src/policy/warmup/warmup.sh", import.meta.url));
 
