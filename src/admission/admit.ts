@@ -104,9 +104,14 @@ function internalError(
 
 /**
  * The answer to one admission review: pod creations are planned and patched, anything else is
- * allowed untouched. Pure apart from the engine it calls; HTTP is the caller's business.
+ * allowed untouched. Pods in `ownNamespace` (meshtune's) are never changed. Pure apart from the
+ * engine it calls; HTTP is the caller's business.
  */
-export function admit(review: AdmissionReviewRequest, config: Config): Admission {
+export function admit(
+  review: AdmissionReviewRequest,
+  config: Config,
+  ownNamespace?: string,
+): Admission {
   const { request } = review;
   if (!isPodCreation(request)) {
     const summary = describeRequest(request, undefined);
@@ -119,7 +124,7 @@ export function admit(review: AdmissionReviewRequest, config: Config): Admission
   const summary = describeRequest(request, pod);
   let mutation;
   try {
-    mutation = mutatePod(pod, { namespace: summary.namespace ?? "" }, config);
+    mutation = mutatePod(pod, { namespace: summary.namespace ?? "", ownNamespace }, config);
   } catch (error) {
     return internalError(
       review,

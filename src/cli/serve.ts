@@ -4,6 +4,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH } from "../config/load.js";
 import { createLogger, LOG_LEVELS } from "../server/logger.js";
 import { SERVER_DEFAULTS, startServer } from "../server/server.js";
 import { parsePort, parsePositiveSeconds, parseSeconds } from "./arguments.js";
+import { resolveOwnNamespace } from "./own-namespace.js";
 import { addSelfSignedOptions, startSelfSigned, type SelfSignedFlags } from "./self-signed.js";
 
 interface ServeFlags extends SelfSignedFlags {
@@ -28,14 +29,15 @@ async function serve(flags: ServeFlags): Promise<void> {
   let server;
   let stopCertificates: (() => void) | undefined;
   try {
-    stopCertificates = await startSelfSigned(flags, resolve(flags.tlsDir), logger);
+    const ownNamespace = resolveOwnNamespace(flags.namespace);
+    stopCertificates = await startSelfSigned(flags, resolve(flags.tlsDir), logger, ownNamespace);
     server = await startServer({
       port: flags.port,
       host: flags.host,
       tlsDir: resolve(flags.tlsDir),
       clientCa: flags.clientCa === undefined ? undefined : resolve(flags.clientCa),
       configPath: resolve(flags.config),
-      ownNamespace: flags.namespace,
+      ownNamespace,
       metricsPort: flags.metricsPort,
       requestTimeoutMs: flags.requestTimeout,
       shutdownGraceMs: flags.shutdownGrace,
@@ -93,7 +95,7 @@ export function serveCommand(): Command {
     .addOption(
       new Option(
         "--namespace <name>",
-        "meshtune's own namespace: its pods are never changed, whatever the config says",
+        "meshtune's own namespace: its pods are never changed, whatever the config says (default: the service account's)",
       ).env("POD_NAMESPACE"),
     )
     .addOption(

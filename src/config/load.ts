@@ -76,9 +76,3 @@ export function readConfigText(path: string): string {
 export function loadConfig(path: string = DEFAULT_CONFIG_PATH): Config {
   return parseConfig(readConfigText(path), path);
 }
-
-/** The config with `namespace` excluded too, whatever the file says: meshtune's own namespace. */
-export function excludingNamespace(config: Config, namespace: string | undefined): Config {
-  if (namespace === undefined || config.excludedNamespaces.includes(namespace)) return config;
-  return { ...config, excludedNamespaces: [...config.excludedNamespaces, namespace] };
-}

@@ -22,6 +22,9 @@ const ALWAYS_EXCLUDED = ["kube-system"];
 /** Why meshtune must leave this pod alone whatever its profile, or undefined. */
 export function exclusion(pod: PodShape, target: Target, config: Config): Decision | undefined {
   const { namespace } = target;
+  if (namespace === target.ownNamespace) {
+    return { kind: "skipped", code: "skipped-own-namespace", theirs: namespace };
+  }
   if (ALWAYS_EXCLUDED.includes(namespace) || config.excludedNamespaces.includes(namespace)) {
     return { kind: "skipped", code: "skipped-namespace", theirs: namespace };
   }

@@ -41,6 +41,7 @@ const TEMPLATES = {
   "selected-modelServer": (d: Fields) => [`selected: container ${d.container} runs ${d.detail}`],
   "selected-more": (d: Fields) => [`selected: and ${d.detail} more reasons`],
   "skipped-namespace": (d: Fields) => ["namespace ", value(d.theirs), " is excluded"],
+  "skipped-own-namespace": (d: Fields) => ["namespace ", value(d.theirs), " is meshtune's own"],
   "skipped-host-network": () => ["hostNetwork pods get no sidecar"],
   "skipped-injected": (d: Fields) => [`the pod already carries the mesh container ${d.container}`],
   "skipped-profile-off": (d: Fields) => [`the pod opts out (${d.key}: off)`],

@@ -9,6 +9,8 @@ export interface PodShape {
 /** Where the pod is being created. */
 export interface Target {
   namespace: string;
+  /** meshtune's own namespace, whose pods are never changed whatever the config says. */
+  ownNamespace?: string;
 }
 
 /** The init containers, then the containers. */

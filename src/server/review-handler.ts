@@ -98,7 +98,7 @@ export function reviewHandler(
       requireClientCertificate(context, req);
       const review = readReview(await readJsonBody(req));
       if (res.headersSent) return; // answered by the timeout meanwhile
-      const { review: answer, summary } = admit(review, context.config());
+      const { review: answer, summary } = admit(review, context.config(), context.ownNamespace);
       writeJson(res, 200, answer);
       record(context, summary, started);
     } catch (error) {

@@ -86,7 +86,7 @@ function listen(
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
   const metrics = createMetrics();
-  const config = new LiveConfig(options.configPath, logger, metrics, options.ownNamespace);
+  const config = new LiveConfig(options.configPath, logger, metrics);
   let draining = false;
 
   // The client certificate is checked in /mutate, not in the handshake, so probes still reach /healthz.
@@ -108,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const context: ServerContext = {
     config: () => config.current,
+    ownNamespace: options.ownNamespace,
     notReady: () => {
       if (draining) return "shutting down";
       return tls.missing === undefined ? undefined : `no serving certificate: ${tls.missing}`;

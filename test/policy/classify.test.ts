@@ -133,6 +133,15 @@ describe("pods meshtune always leaves alone", () => {
     );
   });
 
+  it("excludes meshtune's own namespace, which the target names, whatever the config says", () => {
+    const custom = loadConfig();
+    custom.excludedNamespaces = [];
+    const target = { namespace: "gpu-platform", ownNamespace: "gpu-platform" };
+    expect(why(exclusion(fixturePod("vllm-deployment"), target, custom))).toBe(
+      "namespace gpu-platform is meshtune's own",
+    );
+  });
+
   it("excludes hostNetwork pods, which get no sidecar", () => {
     const pod = fixturePod("vllm-deployment");
     pod.spec!.hostNetwork = true;
