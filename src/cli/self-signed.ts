@@ -65,7 +65,7 @@ export async function startSelfSigned(
   const namespace = flags.selfSignedNamespace ?? ownNamespace;
   if (namespace === undefined) {
     throw new Error(
-      `--self-signed-secret needs meshtune's namespace: set --self-signed-namespace, --namespace or POD_NAMESPACE, or run in a pod with a service account token`,
+      `--self-signed-secret needs meshtune's namespace: set --self-signed-namespace, --own-namespace or POD_NAMESPACE, or run in a pod with a service account token`,
     );
   }
   // Loaded only in this mode: the Kubernetes client adds about 85 MB to the process.

@@ -156,6 +156,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       host: options.host ?? "all interfaces",
       tlsDir: options.tlsDir,
       config: options.configPath,
+      ownNamespace: options.ownNamespace ?? "unknown",
     },
     "listening",
   );
