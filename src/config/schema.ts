@@ -5,6 +5,7 @@ import { istioImageProblem, linkerdRepositoryProblem, linkerdVersionProblem } fr
 const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 const labelKey = z.string().refine((key) => LABEL_KEY.test(key) && key.length <= 316, {
   error: (issue) => `${JSON.stringify(issue.input)} is not a valid label key`,
@@ -154,6 +155,16 @@ export const configSchema = z
     excludedNamespaces: z
       .array(z.string().regex(DNS_LABEL, "must be a namespace name"))
       .default(["kube-system", "meshtune"]),
+    namespaceLabel: z
+      .strictObject({
+        key: labelKey.default("meshtune.dev/enabled"),
+        value: z
+          .string()
+          .max(63)
+          .regex(LABEL_VALUE, "must be a label value (a-z, A-Z, 0-9, -, _, .)")
+          .default("true"),
+      })
+      .prefault({}),
     selection: z
       .strictObject({
         gpuResources: z

@@ -3,7 +3,6 @@
 export const MESHTUNE = {
   profile: "meshtune.dev/profile",
   applied: "meshtune.dev/applied",
-  enabledNamespaceLabel: "meshtune.dev/enabled",
   warmup: "meshtune.dev/warmup",
   warmupContainer: "meshtune.dev/warmup-container",
   warmupModel: "meshtune.dev/warmup-model",

@@ -109,6 +109,44 @@ describe("meshtune mutate", () => {
     expect(stdout).toBe("# Pod/storefront-web\n[]\n");
   });
 
+  it("checks the opt-in label the config names", () => {
+    const config = temp(
+      "labelled.yaml",
+      "namespaceLabel: { key: platform.example.com/mesh, value: gpu }\nprofiles: [{ name: p }]\n",
+    );
+    const run = (labels: string) =>
+      meshtune([
+        "mutate",
+        "-f",
+        fixtures("vllm-deployment"),
+        "-o",
+        "patch",
+        "--config",
+        config,
+        "--namespace-labels",
+        labels,
+      ]);
+    expect(run("meshtune.dev/enabled=true").stdout).toBe("# Deployment/llama-3-8b\n[]\n");
+    expect(run("platform.example.com/mesh=gpu").stdout).not.toBe("# Deployment/llama-3-8b\n[]\n");
+  });
+
+  it("never changes pods in meshtune's own namespace", () => {
+    const { stdout, stderr } = meshtune([
+      "mutate",
+      "-f",
+      fixtures("vllm-deployment"),
+      "-o",
+      "patch",
+      "--explain",
+      "-n",
+      "gpu-platform",
+      "--own-namespace",
+      "gpu-platform",
+    ]);
+    expect(stdout).toBe("# Deployment/llama-3-8b\n[]\n");
+    expect(stderr).toContain("skipped: namespace gpu-platform is meshtune's own");
+  });
+
   it("simulates a namespace that has not opted in", () => {
     const { stdout, stderr } = meshtune([
       "mutate",
