@@ -11,6 +11,15 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 // nothing but src/ and this folder at hand.
 const GENERATORS: Record<string, (root: string) => Promise<Generated[]>> = {
   warmup: async (root) => [(await import("./generate/warmup-script.js")).warmupScriptModule(root)],
+  chart: async (root) => [
+    (await import("./generate/chart-version.js")).chartVersion(root),
+    (await import("./generate/values-schema.js")).valuesSchema(),
+  ],
+  reference: async (root) => [
+    (await import("./generate/config-reference.js")).configReference(root),
+  ],
+  // After chart: the manifests are rendered from the chart files as they are on disk.
+  webhook: async (root) => (await import("./generate/webhook-manifests.js")).webhookManifests(root),
 };
 
 const { values, positionals } = parseArgs({
@@ -25,15 +34,16 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
-const files = (await Promise.all(names.map((name) => GENERATORS[name]!(ROOT)))).flat();
-if (values.check) {
-  const stale = await staleGenerated(ROOT, files);
-  if (stale.length > 0) {
-    console.error(
-      `generated files are stale; run npm run generate and commit:\n  ${stale.join("\n  ")}`,
-    );
-    process.exit(1);
-  }
-} else {
-  for (const path of await writeGenerated(ROOT, files)) console.log(`wrote ${path}`);
+// One generator after the other, each writing before the next reads (webhook renders the chart).
+const stale: string[] = [];
+for (const name of names) {
+  const files = await GENERATORS[name]!(ROOT);
+  if (values.check) stale.push(...(await staleGenerated(ROOT, files)));
+  else for (const path of await writeGenerated(ROOT, files)) console.log(`wrote ${path}`);
+}
+if (stale.length > 0) {
+  console.error(
+    `generated files are stale; run npm run generate and commit:\n  ${stale.join("\n  ")}`,
+  );
+  process.exit(1);
 }

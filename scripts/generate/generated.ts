@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { format, resolveConfig } from "prettier";
 
@@ -11,6 +11,8 @@ export interface Generated {
   from: string;
   /** Run prettier over it, so it passes `prettier --check` like the files people write. */
   format?: boolean;
+  /** A file the generator no longer makes: it must not exist. */
+  remove?: boolean;
 }
 
 async function formatted(root: string, file: Generated): Promise<string> {
@@ -24,6 +26,11 @@ export async function writeGenerated(root: string, files: Generated[]): Promise<
   const written: string[] = [];
   for (const file of files) {
     const path = join(root, file.path);
+    if (file.remove) {
+      rmSync(path, { force: true });
+      written.push(`${file.path} (removed)`);
+      continue;
+    }
     const text = await formatted(root, file);
     if (existsSync(path) && readFileSync(path, "utf8") === text) continue;
     mkdirSync(dirname(path), { recursive: true });
@@ -38,6 +45,10 @@ export async function staleGenerated(root: string, files: Generated[]): Promise<
   const stale: string[] = [];
   for (const file of files) {
     const path = join(root, file.path);
+    if (file.remove) {
+      if (existsSync(path)) stale.push(`${file.path} is not made from ${file.from} any more`);
+      continue;
+    }
     const text = await formatted(root, file);
     if (!existsSync(path)) stale.push(`${file.path} is missing; it is made from ${file.from}`);
     else if (readFileSync(path, "utf8") !== text)

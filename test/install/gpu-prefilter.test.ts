@@ -127,6 +127,19 @@ describe("the GPU prefilter matchCondition", () => {
     );
   });
 
+  it("takes the resources from the config the chart merges, quoting each as a CEL string", () => {
+    const names = ["example.com/fpga", "it's\\odd/gpu"];
+    const custom = prefilter({ config: { selection: { gpuResources: { names, prefixes: [] } } } });
+    const withResource = (resource: string): V1Pod => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      spec: { containers: [{ name: "c", resources: { limits: { [resource]: "1" } } }] },
+    });
+    expect(passes(custom, withResource("it's\\odd/gpu"))).toBe(true);
+    expect(passes(custom, withResource("example.com/fpga"))).toBe(true);
+    expect(passes(custom, withResource("nvidia.com/gpu"))).toBe(false);
+  });
+
   it("leaves DRA claims out when the config does not count them", () => {
     const withoutDra = prefilter({ config: { selection: { dra: false } } });
     const pod = fixturePod("dra-pod");

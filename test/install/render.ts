@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
-import { kubeTools } from "./tools.js";
+import { kubeTools } from "../../scripts/kube-tools.js";
 
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
 export const CHART = join(REPO, "helm", "meshtune");
