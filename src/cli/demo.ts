@@ -54,7 +54,7 @@ function readPod(file: string): V1Pod {
     throw new Error(
       `${shown(file)} creates no pod; give a Pod or a workload (Deployment, StatefulSet, Job, ...)`,
     );
-  if (location.base === "") return document as V1Pod;
+  if (location.base === "") return document;
   const { name = "demo", namespace = "default" } = document.metadata ?? {};
   const metadata = { generateName: `${name}-`, namespace, ...location.pod.metadata };
   return { apiVersion: "v1", kind: "Pod", metadata, spec: location.pod.spec };
@@ -88,7 +88,7 @@ async function demo(flags: DemoFlags): Promise<void> {
     );
     const { response } = await postReview(url, review, { ca: caCert });
     const operations: unknown[] = response.patch
-      ? JSON.parse(Buffer.from(response.patch, "base64").toString("utf8"))
+      ? (JSON.parse(Buffer.from(response.patch, "base64").toString("utf8")) as unknown[])
       : [];
     say();
     say(

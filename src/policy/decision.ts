@@ -158,7 +158,7 @@ function allot(lengths: number[], room: number): number[] {
   order.forEach(({ length, index }, rank) => {
     const share = Math.max(MIN_VALUE, Math.floor(left / (order.length - rank)));
     allotted[index] = Math.min(length, share);
-    left -= allotted[index]!;
+    left -= allotted[index];
   });
   return allotted;
 }

@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import { isCelError, run, type CelInput } from "@bufbuild/cel";
-import type { V1Container, V1Pod } from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
@@ -39,7 +39,7 @@ function passes(expression: string, pod: V1Pod): boolean {
   if (isCelError(result))
     throw new Error(`the matchCondition fails to evaluate: ${result.message}`);
   if (typeof result !== "boolean")
-    throw new Error(`the matchCondition returned ${String(result)}, not a boolean`);
+    throw new Error(`the matchCondition returned a ${typeof result}, not a boolean`);
   return result;
 }
 
@@ -119,7 +119,7 @@ describe("the GPU prefilter matchCondition", () => {
           apiVersion: "v1",
           kind: "Pod",
           metadata: { namespace: "inference" },
-          spec: spec as { containers: V1Container[] },
+          spec: spec,
         };
         expect(passes(expression, shaped)).toBe(isGpuPod(shaped));
       }),

@@ -69,7 +69,7 @@ describe("bodies meshtune cannot read", () => {
     expectStatus(
       await post("{ this is not json"),
       400,
-      expect.stringMatching(/^the body is not valid JSON: /) as unknown as string,
+      expect.stringMatching(/^the body is not valid JSON: /),
     );
   });
 
