@@ -11,7 +11,7 @@ const kubernetesObject = z.record(z.string(), z.unknown());
 const stringMap = z.record(z.string(), z.string());
 const port = z.number().int().min(1).max(65535);
 
-export const chartValuesSchema = z.strictObject({
+const chartValuesSchema = z.strictObject({
   nameOverride: z.string().describe("replaces the chart's name in object names and labels"),
   fullnameOverride: z.string().describe("replaces the object names whole"),
   createNamespace: z

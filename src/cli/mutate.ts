@@ -10,7 +10,7 @@ import { explain } from "../policy/decision.js";
 import { describe, InputError, parseDocuments, type Document } from "./documents.js";
 import { locatePod, podShapeProblem } from "./workloads.js";
 
-export interface MutateOptions {
+interface MutateOptions {
   /** Overrides each document's own namespace. */
   namespace?: string;
   /** When given, the namespace must carry the config's namespaceLabel, as the webhook's namespaceSelector requires. */
@@ -19,7 +19,7 @@ export interface MutateOptions {
   ownNamespace?: string;
 }
 
-export interface MutatedDocument {
+interface MutatedDocument {
   name: string;
   original: Document;
   mutated: Document;
@@ -86,7 +86,7 @@ function mutateOne(document: Document, config: Config, options: MutateOptions): 
 }
 
 /** Runs the engine over every pod-creating document, as the webhook would at admission. */
-export function mutateDocuments(
+function mutateDocuments(
   documents: Document[],
   config: Config,
   options: MutateOptions = {},
@@ -103,7 +103,7 @@ export function mutateDocuments(
   });
 }
 
-export function parseLabels(text: string): Record<string, string> {
+function parseLabels(text: string): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const pair of text.split(",").filter((part) => part.trim() !== "")) {
     const [key, value, extra] = pair.split("=");

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 
 /** Where the kubelet puts the pod's namespace, with the service account token. */
-export const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
 /**
  * meshtune's own namespace: the one given (by --own-namespace or POD_NAMESPACE), else the pod's

@@ -26,7 +26,7 @@ export function splitImage(image: string): ImageParts {
  * Why an image cannot be pinned as a sidecar image, or undefined when it can. A pin must name
  * one exact build: a digest, or a tag other than "latest".
  */
-export function pinnedImageProblem(image: string): string | undefined {
+function pinnedImageProblem(image: string): string | undefined {
   const { repository, tag, digest } = splitImage(image);
   if (!REPOSITORY.test(repository)) return "is not a valid image reference";
   if (digest !== undefined && !DIGEST.test(digest))

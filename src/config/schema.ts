@@ -116,7 +116,7 @@ const linkerdSidecar = z
   .describe("the linkerd-proxy sidecar");
 
 export const MESHES = ["istio", "linkerd"] as const;
-export const SIGNALS = ["gpu", "dra", "runtimeClass", "inferenceLabel", "modelServer"] as const;
+const SIGNALS = ["gpu", "dra", "runtimeClass", "inferenceLabel", "modelServer"] as const;
 
 const profile = z.strictObject({
   name: z

@@ -121,7 +121,7 @@ const TEMPLATES = {
   "warmup-annotation": (d: Fields) => [value(d.detail)],
 } satisfies Record<string, (d: Fields) => Part[]>;
 
-export type DecisionCode = keyof typeof TEMPLATES;
+type DecisionCode = keyof typeof TEMPLATES;
 
 /** Where a decision is shown: an admission warning reads a skip as its bare reason. */
 export interface Rendering {

@@ -2,16 +2,17 @@ import type { V1Container } from "@kubernetes/client-node";
 import { splitImage } from "../config/images.js";
 import type { PodShape } from "./pod.js";
 
-export const SERVER_KINDS = [
-  "vllm",
-  "tgi",
-  "sglang",
-  "triton",
-  "torchserve",
-  "ollama",
-  "kserve",
-] as const;
-export type ServerKind = (typeof SERVER_KINDS)[number];
+/** The model servers meshtune recognises, with their names in sentences. */
+export const SERVER_NAMES = {
+  vllm: "vLLM",
+  tgi: "TGI",
+  sglang: "SGLang",
+  triton: "Triton",
+  torchserve: "TorchServe",
+  ollama: "Ollama",
+  kserve: "KServe",
+} as const;
+export type ServerKind = keyof typeof SERVER_NAMES;
 
 interface Fingerprint {
   kind: ServerKind;
@@ -40,16 +41,6 @@ const FINGERPRINTS: Fingerprint[] = [
   { kind: "torchserve", images: [["torchserve"]], commands: [["torchserve"]] },
   { kind: "ollama", images: [["ollama", "ollama"]], commands: [["ollama", "serve"]] },
 ];
-
-export const SERVER_NAMES: Record<ServerKind, string> = {
-  vllm: "vLLM",
-  tgi: "TGI",
-  sglang: "SGLang",
-  triton: "Triton",
-  torchserve: "TorchServe",
-  ollama: "Ollama",
-  kserve: "KServe",
-};
 
 /** The command line as words; "vllm serve" may be split over command and args, or sit in `sh -c`. */
 export function commandWords(container: V1Container): string[] {

@@ -10,7 +10,7 @@ export type ProfileChoice =
   | { skipped: Decision; /** the pod asked for something meshtune could not do */ warn: boolean };
 
 /** The profile the pod names with meshtune.dev/profile (annotation first, then label). */
-export function requestedProfile(pod: PodShape): string | undefined {
+function requestedProfile(pod: PodShape): string | undefined {
   return pod.metadata?.annotations?.[MESHTUNE.profile] ?? pod.metadata?.labels?.[MESHTUNE.profile];
 }
 

@@ -8,7 +8,7 @@ export interface TuneContext {
 }
 
 /** A pod's own word that it stays out of a mesh: the key it set and the value. */
-export interface OptedOut {
+interface OptedOut {
   key: string;
   value: string;
 }

@@ -5,16 +5,16 @@ import type { Decision } from "../decision.js";
 import { hookCommand, isMeshtuneHook, isMeshtuneProbe, probeCommand } from "./script.js";
 import { describeWarmup, type WarmupSpec } from "./spec.js";
 
-export const WARMUP_VOLUME = "meshtune-warmup";
-export const WARMUP_DIRECTORY = "/var/run/meshtune";
-export const WARMUP_MARKER = `${WARMUP_DIRECTORY}/ready`;
+const WARMUP_VOLUME = "meshtune-warmup";
+const WARMUP_DIRECTORY = "/var/run/meshtune";
+const WARMUP_MARKER = `${WARMUP_DIRECTORY}/ready`;
 
 export type WarmupSettings = Config["warmup"];
 
 // Seconds beyond the limit that the warmup may overrun: one pause, timeout(1)'s grace, rounding.
 const OVERRUN_SECONDS = 10;
 
-export function warmupProbe(settings: WarmupSettings): V1Probe {
+function warmupProbe(settings: WarmupSettings): V1Probe {
   const { timeoutSeconds, pollIntervalSeconds, probePeriodSeconds } = settings;
   return {
     exec: { command: probeCommand(WARMUP_MARKER) },

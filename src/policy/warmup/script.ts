@@ -3,9 +3,9 @@ import type { WarmupSpec } from "./spec.js";
 import { HOOK_ARGUMENTS, WARMUP_SCRIPT } from "./warmup-script.generated.js";
 
 /** `$0` of the hook: how meshtune recognises its own postStart hook on a pod it planned before. */
-export const HOOK_NAME = "meshtune-warmup";
+const HOOK_NAME = "meshtune-warmup";
 /** `$0` of the startupProbe command. */
-export const PROBE_NAME = "meshtune-warmup-probe";
+const PROBE_NAME = "meshtune-warmup-probe";
 
 /** A name the hook's arguments are known by: see the table at the top of warmup.sh. */
 export type HookArgument = (typeof HOOK_ARGUMENTS)[number];
