@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
-import { createAdmissionApp, createMetricsApp } from "./app.js";
+import { createAdmissionListener, createMetricsApp } from "./app.js";
 import type { ServerContext } from "./context.js";
 import { LiveConfig } from "./live-config.js";
 import { LiveTls } from "./live-tls.js";
@@ -119,7 +119,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     requestTimeoutMs: options.requestTimeoutMs,
     requireClientCert: options.clientCa !== undefined,
   };
-  https.on("request", createAdmissionApp(context));
+  https.on("request", createAdmissionListener(context));
 
   const metricsServer = createHttpServer(createMetricsApp(context));
   const port = await listen(https, options.port, options.host, "admission reviews (--port)");

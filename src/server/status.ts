@@ -26,6 +26,15 @@ export function writeJson(res: ServerResponse, code: number, body: unknown): voi
   res.end(text);
 }
 
+/** Answers with `text` as plain text, for the probes. */
+export function writeText(res: ServerResponse, code: number, text: string): void {
+  res.writeHead(code, {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
 /**
  * Answers with a metav1.Status: the apiserver shows its message in the webhook call error,
  * so whoever created the pod learns what went wrong.

@@ -44,6 +44,19 @@ describe("health and readiness", () => {
     expect((await fetch(`${harness.metricsUrl}/healthz`)).status).toBe(200);
   });
 
+  it("answers the probes' HEAD as their GET, and names the method on any other", async () => {
+    const harness = await harnessWith({});
+    const head = await send(`${harness.url}/readyz`, { method: "HEAD", ca: harness.ca });
+    expect([head.status, head.body, head.headers["content-type"]]).toEqual([
+      200,
+      "",
+      "text/plain; charset=utf-8",
+    ]);
+    const post = await send(`${harness.url}/healthz`, { method: "POST", ca: harness.ca });
+    expect([post.status, post.headers.allow]).toEqual([405, "GET"]);
+    expect(JSON.parse(post.body).message).toBe("/healthz takes GET");
+  });
+
   it("is not ready without a certificate, and becomes ready when one is mounted", async () => {
     const harness = await harnessWith({ certs: null, watchIntervalMs: 200 });
     const before = await fetch(`${harness.metricsUrl}/readyz`);
