@@ -1,13 +1,13 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../config/schema.js";
 import { mutatePod } from "../engine.js";
+import { explain } from "../policy/decision.js";
 import type {
   AdmissionRequest,
   AdmissionResponse,
   AdmissionReviewRequest,
   AdmissionReviewResponse,
 } from "./review.js";
-import { explain } from "../policy/decision.js";
 import { admissionWarning } from "./warnings.js";
 
 /**

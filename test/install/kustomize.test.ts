@@ -59,7 +59,7 @@ describe("the kustomize base (kubectl apply -k webhook/)", () => {
     expect(fromKustomize.map(identity).sort()).toEqual(charted.map(identity).sort());
     const chartByIdentity = new Map(charted.map((object) => [identity(object), object]));
     for (const object of fromKustomize) {
-      const drift = `${identity(object)} differs between webhook/ and helm/meshtune: change both`;
+      const drift = `${identity(object)} differs between webhook/ and helm/meshtune: run npm run generate`;
       expect(comparable(object), drift).toEqual(
         comparable(chartByIdentity.get(identity(object)) as KubeObject),
       );
