@@ -4,7 +4,7 @@ import type { Generated } from "./generated.js";
 
 const CHART = "helm/meshtune/Chart.yaml";
 
-/** Chart.yaml with version and appVersion from package.json, the one place the version is written. */
+/** Chart.yaml with version and appVersion from package.json, where the version is written once. */
 export function chartVersion(root: string): Generated {
   const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     version: string;

@@ -4,7 +4,8 @@ import { SELF_SIGNED_DEFAULTS } from "../certs/self-signed-defaults.js";
 import { parseDays } from "./arguments.js";
 
 // `meshtune serve` options for the in-cluster self-signed mode: with --self-signed-secret, the
-// server keeps its own certificates (see certs/self-signed-certificates.ts) in the TLS directory it serves from.
+// server keeps its own certificates (certs/self-signed-certificates.ts) in the TLS directory it
+// serves from.
 
 export interface SelfSignedFlags {
   selfSignedSecret?: string;
