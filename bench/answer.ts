@@ -1,5 +1,5 @@
 import type { AdmissionReviewResponse } from "../src/admission/review.js";
-import { sendJson } from "../src/server/client.js";
+import { postJson } from "../src/cli/https-client.js";
 import type { LoadTarget } from "./load.js";
 
 /**
@@ -14,7 +14,7 @@ export async function checkedTarget(
   options: { ca: string; uid: string; patched: boolean },
 ): Promise<LoadTarget> {
   const answer = async () => {
-    const response = await sendJson(url, body, { ca: options.ca });
+    const response = await postJson(url, body, { ca: options.ca });
     if (response.status !== 200)
       throw new Error(`${url} answered ${response.status}, not 200: ${response.body}`);
     return response.body;

@@ -17,8 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { podCreationReview } from "../src/admission/request.js";
-import { generateCA, generateServingCert } from "../src/certs/generate.js";
-import { writeCertificateFiles } from "../src/certs/write.js";
+import { writeLoopbackCertificates } from "../src/certs/loopback.js";
 import { loadConfig } from "../src/config/load.js";
 import { checkedTarget } from "./answer.js";
 import { benchEngine, growth } from "./engine.js";
@@ -80,14 +79,6 @@ function runEngine(): BenchResults["engine"] {
   return { pods, growth: growth(pods) };
 }
 
-/** A development CA and a serving certificate for 127.0.0.1, as `meshtune demo` makes them. */
-function writeCertificates(dir: string): string {
-  const ca = generateCA({ commonName: "meshtune-bench-ca" });
-  const serving = generateServingCert(ca, { dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] });
-  writeCertificateFiles(dir, { caCert: ca.cert, cert: serving.cert, key: serving.key });
-  return ca.cert;
-}
-
 /** The size of meshtune's log line for one review, read from the start of its log. */
 function reviewLogLineBytes(logFile: string): number {
   const fd = openSync(logFile, "r");
@@ -130,7 +121,7 @@ class Servers {
 
 async function runServers(work: string): Promise<Pick<BenchResults, "server" | "memory">> {
   const tlsDir = join(work, "tls");
-  const ca = writeCertificates(tlsDir);
+  const ca = writeLoopbackCertificates(tlsDir, "meshtune-bench-ca");
   const logFile = join(work, "meshtune.log");
   const log = openSync(logFile, "a");
   const servers = new Servers(tlsDir, log);

@@ -29,11 +29,7 @@ export interface ComparisonPlan {
 }
 
 /** Loads `server` and counts the CPU time it spent answering. */
-export async function run(
-  server: ServerUnderTest,
-  connections: number,
-  stop: Stop,
-): Promise<ServerRun> {
+async function run(server: ServerUnderTest, connections: number, stop: Stop): Promise<ServerRun> {
   const cpuBefore = cpuSeconds(server.pid);
   const result = await load(server.target, connections, stop);
   const cpu = cpuSeconds(server.pid) - cpuBefore;

@@ -7,7 +7,7 @@ export interface Verdict {
   pass: boolean;
 }
 
-export const LIMITS = {
+const LIMITS = {
   smallPodP99Micros: 200,
   largePodP99Micros: 30_000,
   /** 10× the size may cost at most 12× the time. */

@@ -1,8 +1,8 @@
 import type { Operation } from "fast-json-patch";
 import type { Config } from "./config/schema.js";
 import { buildPatch } from "./patch/build.js";
-import type { Plan, PodShape, Target } from "./policy/plan.js";
-import { planPod } from "./policy/planner.js";
+import { planPod, type Plan } from "./policy/planner.js";
+import type { PodShape, Target } from "./policy/pod.js";
 
 export interface Mutation {
   plan: Plan;

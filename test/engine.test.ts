@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { admissionWarning, MAX_WARNING_LENGTH } from "../src/admission/warnings.js";
 import { loadConfig } from "../src/config/load.js";
 import { mutatePod } from "../src/engine.js";
 import { applied } from "./apply-patch.js";
 import { fixturePod, MODEL_SERVER_FIXTURES } from "./fixtures/load.js";
+import { told } from "./policy/told.js";
 
 const config = loadConfig();
 const target = { namespace: "inference" };
@@ -56,15 +58,16 @@ describe("the mutation engine on real-looking manifests", () => {
 
   it("explains each decision in a warning short enough for kubectl", () => {
     for (const name of GPU_FIXTURES) {
-      for (const warning of mutatePod(fixturePod(name), target, config).plan.warnings) {
-        expect(warning.length, warning).toBeLessThanOrEqual(110);
+      for (const decision of mutatePod(fixturePod(name), target, config).plan.warnings) {
+        const warning = admissionWarning(decision);
+        expect(warning.length, warning).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
       }
     }
   });
 
   it("says why the pod was selected and which profile applied", () => {
     const { plan } = mutatePod(fixturePod("vllm-deployment"), target, config);
-    expect(plan.warnings.slice(0, 3)).toEqual([
+    expect(told(plan).slice(0, 3)).toEqual([
       "selected: container vllm requests nvidia.com/gpu",
       "selected: container vllm runs vLLM",
       "profile gpu-inference (tune): first profile whose match holds",

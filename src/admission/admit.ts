@@ -1,6 +1,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../config/schema.js";
 import { mutatePod } from "../engine.js";
+import { explain } from "../policy/decision.js";
 import type {
   AdmissionRequest,
   AdmissionResponse,
@@ -103,9 +104,14 @@ function internalError(
 
 /**
  * The answer to one admission review: pod creations are planned and patched, anything else is
- * allowed untouched. Pure apart from the engine it calls; HTTP is the caller's business.
+ * allowed untouched. Pods in `ownNamespace` (meshtune's) are never changed. Pure apart from the
+ * engine it calls; HTTP is the caller's business.
  */
-export function admit(review: AdmissionReviewRequest, config: Config): Admission {
+export function admit(
+  review: AdmissionReviewRequest,
+  config: Config,
+  ownNamespace?: string,
+): Admission {
   const { request } = review;
   if (!isPodCreation(request)) {
     const summary = describeRequest(request, undefined);
@@ -118,7 +124,7 @@ export function admit(review: AdmissionReviewRequest, config: Config): Admission
   const summary = describeRequest(request, pod);
   let mutation;
   try {
-    mutation = mutatePod(pod, { namespace: summary.namespace ?? "" }, config);
+    mutation = mutatePod(pod, { namespace: summary.namespace ?? "", ownNamespace }, config);
   } catch (error) {
     return internalError(
       review,
@@ -142,7 +148,7 @@ export function admit(review: AdmissionReviewRequest, config: Config): Admission
       outcome: patch.length > 0 ? "patched" : plan.skipped !== undefined ? "skipped" : "unchanged",
       profile: plan.profile,
       skipped: plan.skipped,
-      decisions: plan.decisions.map(({ message }) => message),
+      decisions: explain(plan.decisions),
       operations: patch.length,
     },
   };

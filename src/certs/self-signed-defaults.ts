@@ -1,5 +1,5 @@
-// Defaults of the in-cluster self-signed mode. Kept apart from bootstrap.ts so that reading them
-// (for --help) does not load the Kubernetes client.
+// Defaults of the in-cluster self-signed mode, apart from self-signed-certificates.ts so that
+// reading them (for --help) does not load the Kubernetes client.
 export const SELF_SIGNED_DEFAULTS = {
   validityDays: 365,
   promoteAfterMs: 5 * 60_000,

@@ -6,10 +6,9 @@ import { Command, Option } from "commander";
 import { pino } from "pino";
 import { parse } from "yaml";
 import { podCreationReview } from "../admission/request.js";
-import { generateCA, generateServingCert } from "../certs/generate.js";
-import { writeCertificateFiles } from "../certs/write.js";
+import { LOOPBACK_NAMES, writeLoopbackCertificates } from "../certs/loopback.js";
 import { DEFAULT_CONFIG_PATH } from "../config/load.js";
-import { postReview } from "../server/client.js";
+import { postReview } from "./https-client.js";
 import { SERVER_DEFAULTS, startServer } from "../server/server.js";
 import { parsePort } from "./arguments.js";
 import { createLogger, LOG_LEVELS } from "../server/logger.js";
@@ -55,27 +54,19 @@ function readPod(file: string): V1Pod {
     throw new Error(
       `${shown(file)} creates no pod; give a Pod or a workload (Deployment, StatefulSet, Job, ...)`,
     );
-  if (location.base === "") return document as V1Pod;
+  if (location.base === "") return document;
   const { name = "demo", namespace = "default" } = document.metadata ?? {};
   const metadata = { generateName: `${name}-`, namespace, ...location.pod.metadata };
   return { apiVersion: "v1", kind: "Pod", metadata, spec: location.pod.spec };
-}
-
-function makeCertificates(dir: string): string {
-  const ca = generateCA({ commonName: "meshtune-dev-ca" });
-  const serving = generateServingCert(ca, { dnsNames: ["localhost"], ipAddresses: [HOST, "::1"] });
-  writeCertificateFiles(dir, { caCert: ca.cert, cert: serving.cert, key: serving.key });
-  return ca.cert;
 }
 
 async function demo(flags: DemoFlags): Promise<void> {
   const file = resolve(flags.file);
   const pod = readPod(file);
   const certsDir = resolve(flags.certsDir);
-  const caCert = makeCertificates(certsDir);
-  say(
-    `certificates  ${shown(certsDir)}/ca.crt, tls.crt, tls.key (a new development CA; localhost, ${HOST}, ::1)`,
-  );
+  const caCert = writeLoopbackCertificates(certsDir, "meshtune-dev-ca");
+  const names = [...LOOPBACK_NAMES.dnsNames, ...LOOPBACK_NAMES.ipAddresses].join(", ");
+  say(`certificates  ${shown(certsDir)}/ca.crt, tls.crt, tls.key (a new development CA; ${names})`);
 
   const server = await startServer({
     ...SERVER_DEFAULTS,
@@ -97,7 +88,7 @@ async function demo(flags: DemoFlags): Promise<void> {
     );
     const { response } = await postReview(url, review, { ca: caCert });
     const operations: unknown[] = response.patch
-      ? JSON.parse(Buffer.from(response.patch, "base64").toString("utf8"))
+      ? (JSON.parse(Buffer.from(response.patch, "base64").toString("utf8")) as unknown[])
       : [];
     say();
     say(

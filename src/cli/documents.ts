@@ -30,5 +30,5 @@ export function parseDocuments(text: string, source: string): Document[] {
 
 export function describe(document: Document): string {
   const metadata = (document.metadata ?? {}) as { name?: string; generateName?: string };
-  return `${String(document.kind ?? "<no kind>")}/${metadata.name ?? metadata.generateName ?? "<unnamed>"}`;
+  return `${typeof document.kind === "string" ? document.kind : "<no kind>"}/${metadata.name ?? metadata.generateName ?? "<unnamed>"}`;
 }

@@ -4,10 +4,11 @@ import { certsCommand } from "./certs.js";
 import { demoCommand } from "./demo.js";
 import { mutateCommand } from "./mutate.js";
 import { serveCommand } from "./serve.js";
+import { meshtuneVersion } from "./version.js";
 
 const program = new Command("meshtune")
   .description("Fits Istio and Linkerd sidecars to GPU and model-serving pods")
-  .version("0.1.0")
+  .version(meshtuneVersion())
   .showHelpAfterError();
 
 program.addCommand(mutateCommand());

@@ -6,18 +6,20 @@ import { stringify } from "yaml";
 import { ConfigError, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { mutatePod } from "../engine.js";
-import { MESHTUNE } from "../policy/keys.js";
+import { explain } from "../policy/decision.js";
 import { describe, InputError, parseDocuments, type Document } from "./documents.js";
 import { locatePod, podShapeProblem } from "./workloads.js";
 
-export interface MutateOptions {
+interface MutateOptions {
   /** Overrides each document's own namespace. */
   namespace?: string;
-  /** When given, the namespace must carry the opt-in label, as the webhook's namespaceSelector requires. */
+  /** When given, the namespace must carry the config's namespaceLabel, as the webhook's namespaceSelector requires. */
   namespaceLabels?: Record<string, string>;
+  /** meshtune's own namespace, whose pods the webhook never changes. */
+  ownNamespace?: string;
 }
 
-export interface MutatedDocument {
+interface MutatedDocument {
   name: string;
   original: Document;
   mutated: Document;
@@ -59,15 +61,14 @@ function mutateOne(document: Document, config: Config, options: MutateOptions): 
     options.namespace ??
     (document.metadata as { namespace?: string } | undefined)?.namespace ??
     "default";
-  if (
-    options.namespaceLabels &&
-    options.namespaceLabels[MESHTUNE.enabledNamespaceLabel] !== "true"
-  ) {
+  const { key, value } = config.namespaceLabel;
+  if (options.namespaceLabels && options.namespaceLabels[key] !== value) {
     return unchanged(
-      `namespace ${namespace} lacks the label ${MESHTUNE.enabledNamespaceLabel}=true; the webhook would not be called`,
+      `namespace ${namespace} lacks the label ${key}=${value}; the webhook would not be called`,
     );
   }
-  const { plan, patch } = mutatePod(location.pod, { namespace }, config, location.base);
+  const target = { namespace, ownNamespace: options.ownNamespace };
+  const { plan, patch } = mutatePod(location.pod, target, config, location.base);
   // fast-json-patch inserts values by reference, so give it copies: later operations would edit ours.
   const mutated = fastJsonPatch.applyPatch(
     structuredClone(document),
@@ -80,12 +81,12 @@ function mutateOne(document: Document, config: Config, options: MutateOptions): 
     original: document,
     mutated,
     patch,
-    explanation: plan.decisions.map(({ message }) => message),
+    explanation: explain(plan.decisions),
   };
 }
 
 /** Runs the engine over every pod-creating document, as the webhook would at admission. */
-export function mutateDocuments(
+function mutateDocuments(
   documents: Document[],
   config: Config,
   options: MutateOptions = {},
@@ -102,13 +103,13 @@ export function mutateDocuments(
   });
 }
 
-export function parseLabels(text: string): Record<string, string> {
+function parseLabels(text: string): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const pair of text.split(",").filter((part) => part.trim() !== "")) {
     const [key, value, extra] = pair.split("=");
     if (!key || value === undefined || extra !== undefined) {
       throw new InputError(
-        `--namespace-labels: "${pair}" is not key=value; write e.g. ${MESHTUNE.enabledNamespaceLabel}=true,team=ml`,
+        `--namespace-labels: "${pair}" is not key=value; write e.g. meshtune.dev/enabled=true,team=ml`,
       );
     }
     labels[key.trim()] = value.trim();
@@ -146,6 +147,7 @@ interface CommandOptions {
   config?: string;
   namespace?: string;
   namespaceLabels?: string;
+  ownNamespace?: string;
 }
 
 function run(options: CommandOptions): void {
@@ -158,6 +160,7 @@ function run(options: CommandOptions): void {
     namespace: options.namespace,
     namespaceLabels:
       options.namespaceLabels === undefined ? undefined : parseLabels(options.namespaceLabels),
+    ownNamespace: options.ownNamespace,
   });
   if (options.explain) {
     const lines = results.flatMap((result) => [
@@ -187,7 +190,11 @@ export function mutateCommand(): Command {
       "-n, --namespace <name>",
       "namespace the pods are created in (default: each document's own, else default)",
     )
-    .option("--namespace-labels <k=v,...>", "labels of that namespace, to check the opt-in label")
+    .option(
+      "--namespace-labels <k=v,...>",
+      "labels of that namespace, to check the config's namespaceLabel (the opt-in label)",
+    )
+    .option("--own-namespace <name>", "meshtune's own namespace: its pods are never changed")
     .action((options: CommandOptions) => {
       try {
         run(options);

@@ -1,11 +1,11 @@
-import { readFileSync } from "node:fs";
 import { Option, type Command } from "commander";
 import type { Logger } from "pino";
 import { SELF_SIGNED_DEFAULTS } from "../certs/self-signed-defaults.js";
 import { parseDays } from "./arguments.js";
 
 // `meshtune serve` options for the in-cluster self-signed mode: with --self-signed-secret, the
-// server keeps its own certificates (see certs/bootstrap.ts) in the TLS directory it serves from.
+// server keeps its own certificates (certs/self-signed-certificates.ts) in the TLS directory it
+// serves from.
 
 export interface SelfSignedFlags {
   selfSignedSecret?: string;
@@ -14,8 +14,6 @@ export interface SelfSignedFlags {
   selfSignedNamespace?: string;
   selfSignedDays: number;
 }
-
-const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
 export function addSelfSignedOptions(command: Command): Command {
   return command
@@ -40,8 +38,8 @@ export function addSelfSignedOptions(command: Command): Command {
     .addOption(
       new Option(
         "--self-signed-namespace <name>",
-        "namespace of the Secret and Service (default: the pod's own)",
-      ).env("POD_NAMESPACE"),
+        "namespace of the Secret and Service (default: meshtune's own)",
+      ),
     )
     .addOption(
       new Option(
@@ -53,37 +51,34 @@ export function addSelfSignedOptions(command: Command): Command {
     );
 }
 
-function podNamespace(flags: SelfSignedFlags): string {
-  if (flags.selfSignedNamespace !== undefined) return flags.selfSignedNamespace;
-  try {
-    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, "utf8").trim();
-  } catch {
-    throw new Error(
-      `--self-signed-secret needs the pod's namespace: set --self-signed-namespace or POD_NAMESPACE, or run in a pod with a service account token`,
-    );
-  }
-}
-
 /**
- * Starts keeping self-signed certificates when --self-signed-secret is given; returns the
- * function that stops it. The server need not wait: it stays unready until the files appear.
+ * Starts keeping self-signed certificates when --self-signed-secret is given, in
+ * --self-signed-namespace or else meshtune's own namespace; returns the function that stops it.
+ * The server need not wait: it stays unready until the files appear.
  */
 export async function startSelfSigned(
   flags: SelfSignedFlags,
   tlsDir: string,
   logger: Logger,
+  ownNamespace: string | undefined,
 ): Promise<(() => void) | undefined> {
   if (flags.selfSignedSecret === undefined) return undefined;
+  const namespace = flags.selfSignedNamespace ?? ownNamespace;
+  if (namespace === undefined) {
+    throw new Error(
+      `--self-signed-secret needs meshtune's namespace: set --self-signed-namespace, --own-namespace or POD_NAMESPACE, or run in a pod with a service account token`,
+    );
+  }
   // Loaded only in this mode: the Kubernetes client adds about 85 MB to the process.
   const [{ KubeConfig }, { SelfSignedCertificatesKeeper }] = await Promise.all([
     import("@kubernetes/client-node"),
-    import("../certs/bootstrap.js"),
+    import("../certs/self-signed-certificates.js"),
   ]);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   const keeper = new SelfSignedCertificatesKeeper({
     kubeConfig,
-    namespace: podNamespace(flags),
+    namespace,
     secretName: flags.selfSignedSecret,
     serviceName: flags.selfSignedService,
     webhookName: flags.selfSignedWebhook,

@@ -1,13 +1,17 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
+import type { Logger } from "pino";
 import { ConfigError, DEFAULT_CONFIG_PATH } from "../config/load.js";
 import { createLogger, LOG_LEVELS } from "../server/logger.js";
 import { SERVER_DEFAULTS, startServer } from "../server/server.js";
 import { parsePort, parsePositiveSeconds, parseSeconds } from "./arguments.js";
+import { resolveOwnNamespace } from "./own-namespace.js";
 import { addSelfSignedOptions, startSelfSigned, type SelfSignedFlags } from "./self-signed.js";
 
 interface ServeFlags extends SelfSignedFlags {
   port: number;
+  ownNamespace?: string;
+  /** The old name of --own-namespace. */
   namespace?: string;
   host?: string;
   tlsDir: string;
@@ -23,19 +27,33 @@ interface ServeFlags extends SelfSignedFlags {
 
 const ms = (value: number) => String(value / 1000);
 
-async function serve(flags: ServeFlags): Promise<void> {
+// --namespace read like mutate's -n (the pods' namespace), yet meant meshtune's own.
+function givenOwnNamespace(
+  flags: ServeFlags,
+  command: Command,
+  logger: Logger,
+): string | undefined {
+  if (flags.namespace === undefined) return flags.ownNamespace;
+  logger.warn("--namespace is deprecated and will be removed: use --own-namespace");
+  return command.getOptionValueSource("ownNamespace") === "cli"
+    ? flags.ownNamespace
+    : flags.namespace;
+}
+
+async function serve(flags: ServeFlags, command: Command): Promise<void> {
   const logger = createLogger(flags.logLevel);
   let server;
   let stopCertificates: (() => void) | undefined;
   try {
-    stopCertificates = await startSelfSigned(flags, resolve(flags.tlsDir), logger);
+    const ownNamespace = resolveOwnNamespace(givenOwnNamespace(flags, command, logger));
+    stopCertificates = await startSelfSigned(flags, resolve(flags.tlsDir), logger, ownNamespace);
     server = await startServer({
       port: flags.port,
       host: flags.host,
       tlsDir: resolve(flags.tlsDir),
       clientCa: flags.clientCa === undefined ? undefined : resolve(flags.clientCa),
       configPath: resolve(flags.config),
-      ownNamespace: flags.namespace,
+      ownNamespace,
       metricsPort: flags.metricsPort,
       requestTimeoutMs: flags.requestTimeout,
       shutdownGraceMs: flags.shutdownGrace,
@@ -92,10 +110,11 @@ export function serveCommand(): Command {
     )
     .addOption(
       new Option(
-        "--namespace <name>",
-        "meshtune's own namespace: its pods are never changed, whatever the config says",
+        "--own-namespace <name>",
+        "meshtune's own namespace: its pods are never changed, whatever the config says (default: the service account's)",
       ).env("POD_NAMESPACE"),
     )
+    .addOption(new Option("--namespace <name>", "deprecated: use --own-namespace").hideHelp())
     .addOption(
       new Option("--config <file>", "config file, reloaded when it changes")
         .env("MESHTUNE_CONFIG")

@@ -1,5 +1,5 @@
 import { isPlainObject } from "../plain-object.js";
-import type { PodShape } from "../policy/plan.js";
+import type { PodShape } from "../policy/pod.js";
 
 /** Where a document keeps its pod: the pod itself, or a workload's pod template. */
 export interface PodLocation {
@@ -49,11 +49,11 @@ export function locatePod(document: Document): PodLocation | undefined {
   if (document.kind === "Pod") return { pod: document as PodShape, base: "" };
   if (typeof document.kind === "string" && TEMPLATE_KINDS.includes(document.kind)) {
     const template = asObject(document.spec?.template);
-    return template && { pod: template as PodShape, base: "/spec/template" };
+    return template && { pod: template, base: "/spec/template" };
   }
   if (document.kind === "CronJob") {
     const template = asObject(asObject(asObject(document.spec?.jobTemplate)?.spec)?.template);
-    return template && { pod: template as PodShape, base: "/spec/jobTemplate/spec/template" };
+    return template && { pod: template, base: "/spec/jobTemplate/spec/template" };
   }
   return undefined;
 }

@@ -6,13 +6,15 @@ const REPOSITORY = new RegExp(`^(?:${HOST}/)?${COMPONENT}(?:/${COMPONENT})*$`);
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
-interface ImageParts {
+export interface ImageParts {
+  /** [host[:port]/]path */
   repository: string;
   tag?: string;
   digest?: string;
 }
 
-function splitImage(image: string): ImageParts {
+/** An image reference's parts; a colon after the last "/" starts the tag (a host's port is not one). */
+export function splitImage(image: string): ImageParts {
   const [named = "", digest] = image.split("@", 2);
   const lastSlash = named.lastIndexOf("/");
   const colon = named.indexOf(":", lastSlash + 1);
@@ -24,7 +26,7 @@ function splitImage(image: string): ImageParts {
  * Why an image cannot be pinned as a sidecar image, or undefined when it can. A pin must name
  * one exact build: a digest, or a tag other than "latest".
  */
-export function pinnedImageProblem(image: string): string | undefined {
+function pinnedImageProblem(image: string): string | undefined {
   const { repository, tag, digest } = splitImage(image);
   if (!REPOSITORY.test(repository)) return "is not a valid image reference";
   if (digest !== undefined && !DIGEST.test(digest))

@@ -20,7 +20,7 @@ export class ConfigError extends Error {
   }
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let text = "";
   for (const key of path) {
     if (typeof key === "number") text += `[${key}]`;
@@ -75,10 +75,4 @@ export function readConfigText(path: string): string {
 
 export function loadConfig(path: string = DEFAULT_CONFIG_PATH): Config {
   return parseConfig(readConfigText(path), path);
-}
-
-/** The config with `namespace` excluded too, whatever the file says: meshtune's own namespace. */
-export function excludingNamespace(config: Config, namespace: string | undefined): Config {
-  if (namespace === undefined || config.excludedNamespaces.includes(namespace)) return config;
-  return { ...config, excludedNamespaces: [...config.excludedNamespaces, namespace] };
 }

@@ -5,6 +5,7 @@ import { istioImageProblem, linkerdRepositoryProblem, linkerdVersionProblem } fr
 const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 const labelKey = z.string().refine((key) => LABEL_KEY.test(key) && key.length <= 316, {
   error: (issue) => `${JSON.stringify(issue.input)} is not a valid label key`,
@@ -17,7 +18,8 @@ const quantity = z
   .refine(isResourceQuantity, {
     error: (issue) =>
       `${JSON.stringify(issue.input)} is not a Kubernetes quantity (e.g. 500m, 2, 1Gi)`,
-  });
+  })
+  .meta({ title: "quantity" });
 
 function imageRef(problem: (value: string) => string | undefined) {
   return z.string().superRefine((value, ctx) => {
@@ -27,7 +29,7 @@ function imageRef(problem: (value: string) => string | undefined) {
 }
 
 const labelSelector = z.strictObject({
-  matchLabels: z.record(labelKey, z.string()).optional(),
+  matchLabels: z.record(labelKey, z.string()).optional().describe("labels that must all be set"),
   matchExpressions: z
     .array(
       z.strictObject({
@@ -36,14 +38,15 @@ const labelSelector = z.strictObject({
         values: z.array(z.string()).default([]),
       }),
     )
-    .optional(),
+    .optional()
+    .describe("Kubernetes selector expressions (In, NotIn, Exists, DoesNotExist)"),
 });
 
 const resources = {
-  cpuRequest: quantity,
-  cpuLimit: quantity,
-  memoryRequest: quantity,
-  memoryLimit: quantity,
+  cpuRequest: quantity.describe("the proxy's CPU request"),
+  cpuLimit: quantity.describe("the proxy's CPU limit"),
+  memoryRequest: quantity.describe("the proxy's memory request"),
+  memoryLimit: quantity.describe("the proxy's memory limit; a request must not exceed its limit"),
 };
 
 function requestWithinLimit(
@@ -72,11 +75,19 @@ const istioSidecar = z
     cpuLimit: resources.cpuLimit.default("2"),
     memoryRequest: resources.memoryRequest.default("256Mi"),
     memoryLimit: resources.memoryLimit.default("1Gi"),
-    /** Envoy worker threads; unset means ceil(cpuLimit), never the node's core count. */
-    concurrency: z.number().int().min(1).max(256).optional(),
-    image: imageRef(istioImageProblem).optional(),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe("Envoy worker threads, 1-256; unset: ceil(cpuLimit), never the node's core count"),
+    image: imageRef(istioImageProblem)
+      .optional()
+      .describe('pinned proxy image: contains "/", with a tag other than latest, or a digest'),
   })
-  .superRefine(requestWithinLimit);
+  .superRefine(requestWithinLimit)
+  .describe("the istio-proxy sidecar");
 
 const linkerdSidecar = z
   .strictObject({
@@ -84,8 +95,12 @@ const linkerdSidecar = z
     cpuLimit: resources.cpuLimit.default("1"),
     memoryRequest: resources.memoryRequest.default("128Mi"),
     memoryLimit: resources.memoryLimit.default("512Mi"),
-    image: imageRef(linkerdRepositoryProblem).optional(),
-    version: imageRef(linkerdVersionProblem).optional(),
+    image: imageRef(linkerdRepositoryProblem)
+      .optional()
+      .describe("pinned proxy repository, without tag; goes with version"),
+    version: imageRef(linkerdVersionProblem)
+      .optional()
+      .describe("the proxy image's tag; goes with image"),
   })
   .superRefine(requestWithinLimit)
   .superRefine((value, ctx) => {
@@ -97,43 +112,51 @@ const linkerdSidecar = z
           "image and version go together: Linkerd renders <image>:<version>; set both or neither",
       });
     }
-  });
+  })
+  .describe("the linkerd-proxy sidecar");
 
 export const MESHES = ["istio", "linkerd"] as const;
-export const SIGNALS = ["gpu", "dra", "runtimeClass", "inferenceLabel", "modelServer"] as const;
+const SIGNALS = ["gpu", "dra", "runtimeClass", "inferenceLabel", "modelServer"] as const;
 
 const profile = z.strictObject({
   name: z
     .string()
     .regex(DNS_LABEL, "must be a lowercase DNS label (a-z, 0-9, -)")
     .max(63)
-    .refine(
-      (name) => name !== "off",
-      '"off" is reserved: meshtune.dev/profile: off opts a pod out',
-    ),
-  description: z.string().optional(),
+    .refine((name) => name !== "off", '"off" is reserved: meshtune.dev/profile: off opts a pod out')
+    .describe("a lowercase DNS label, unique; off is reserved"),
+  description: z.string().optional().describe("what the profile is for, for people"),
   match: z
     .strictObject({
-      /** Which classification signals qualify a pod; any one of them is enough. */
       signals: z
         .array(z.enum(SIGNALS))
         .min(1)
-        .default([...SIGNALS]),
-      /** The pod's labels must also match this selector. */
-      podSelector: labelSelector.optional(),
+        .default([...SIGNALS])
+        .describe("the signals that qualify a pod; any one is enough"),
+      podSelector: labelSelector.optional().describe("a label selector the pod must also match"),
     })
-    .prefault({}),
-  /** tune: size and pin the sidecars; opt-out: keep the pod out of the mesh. */
-  mode: z.enum(["tune", "opt-out"]).default("tune"),
-  /** Meshes this profile configures; defaults to the top-level list. */
-  meshes: z.array(z.enum(MESHES)).min(1).optional(),
+    .prefault({})
+    .describe("which pods the profile applies to"),
+  mode: z
+    .enum(["tune", "opt-out"])
+    .default("tune")
+    .describe("tune: size and pin the sidecars; opt-out: keep the pod out of the mesh"),
+  meshes: z
+    .array(z.enum(MESHES))
+    .min(1)
+    .optional()
+    .describe("the meshes this profile configures; unset: the top-level meshes"),
   sidecar: z
     .strictObject({
       istio: istioSidecar.prefault({}),
       linkerd: linkerdSidecar.prefault({}),
     })
-    .prefault({}),
-  warmup: z.boolean().default(false),
+    .prefault({})
+    .describe("the proxies' sizes and pinned images, per mesh"),
+  warmup: z
+    .boolean()
+    .default(false)
+    .describe("add warmup hooks to recognised model-server containers"),
 });
 
 const DEFAULT_SELECTORS = [
@@ -150,10 +173,26 @@ export const configSchema = z
     meshes: z
       .array(z.enum(MESHES))
       .min(1)
-      .default([...MESHES]),
+      .default([...MESHES])
+      .describe("the meshes to configure; each ignores the other's annotations"),
     excludedNamespaces: z
       .array(z.string().regex(DNS_LABEL, "must be a namespace name"))
-      .default(["kube-system", "meshtune"]),
+      .default(["kube-system", "meshtune"])
+      .describe(
+        "pods here are never changed, nor sent by the chart's webhook; kube-system always is",
+      ),
+    namespaceLabel: z
+      .strictObject({
+        key: labelKey.default("meshtune.dev/enabled").describe("the label's key"),
+        value: z
+          .string()
+          .max(63)
+          .regex(LABEL_VALUE, "must be a label value (a-z, A-Z, 0-9, -, _, .)")
+          .default("true")
+          .describe("the label's value"),
+      })
+      .prefault({})
+      .describe("the label that opts a namespace in: the webhook's namespaceSelector"),
     selection: z
       .strictObject({
         gpuResources: z
@@ -166,31 +205,62 @@ export const configSchema = z
                 "amd.com/gpu",
                 "habana.ai/gaudi",
                 "google.com/tpu",
-              ]),
+              ])
+              .describe("extended-resource names that mean an accelerator"),
             prefixes: z
               .array(z.string().min(1))
-              .default(["nvidia.com/mig-", "gpu.intel.com/", "aws.amazon.com/neuron"]),
+              .default(["nvidia.com/mig-", "gpu.intel.com/", "aws.amazon.com/neuron"])
+              .describe("extended-resource name prefixes that mean an accelerator"),
           })
-          .prefault({}),
-        dra: z.boolean().default(true),
-        runtimeClassNames: z.array(z.string().min(1)).default(["nvidia", "nvidia-cdi"]),
-        inferenceSelectors: z.array(labelSelector).default(DEFAULT_SELECTORS),
-        modelServers: z.boolean().default(true),
+          .prefault({})
+          .describe("resources a container requests or limits (a count of 0 asks for none)"),
+        dra: z.boolean().default(true).describe("spec.resourceClaims (DRA) make a candidate"),
+        runtimeClassNames: z
+          .array(z.string().min(1))
+          .default(["nvidia", "nvidia-cdi"])
+          .describe("runtime classes that make a candidate"),
+        inferenceSelectors: z
+          .array(labelSelector)
+          .default(DEFAULT_SELECTORS)
+          .describe("label selectors; a pod matching any is a candidate"),
+        modelServers: z
+          .boolean()
+          .default(true)
+          .describe("recognised model-server containers (vLLM, TGI, ...) make a candidate"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("what makes a pod a GPU or inference pod"),
     warmup: z
       .strictObject({
-        /** Upper bound on one warmup: waiting for health plus the warm request. */
-        timeoutSeconds: z.number().int().min(10).max(3600).default(900),
-        /** Pause between two health checks while the server starts. */
-        pollIntervalSeconds: z.number().int().min(1).max(60).default(2),
-        /** periodSeconds of the startupProbe that waits for the warmup marker. */
-        probePeriodSeconds: z.number().int().min(1).max(60).default(5),
+        timeoutSeconds: z
+          .number()
+          .int()
+          .min(10)
+          .max(3600)
+          .default(900)
+          .describe("the longest one warmup may take (health wait plus warm request), 10-3600"),
+        pollIntervalSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(60)
+          .default(2)
+          .describe("pause between two health checks, 1-60"),
+        probePeriodSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(60)
+          .default(5)
+          .describe("periodSeconds of the startupProbe that waits for the warmup, 1-60"),
       })
-      .prefault({}),
-    /** What the webhook answers when planning throws: admit unmodified, or deny. */
-    onInternalError: z.enum(["allow", "deny"]).default("allow"),
-    profiles: z.array(profile).default([]),
+      .prefault({})
+      .describe("the warmup hooks of profiles with warmup: true"),
+    onInternalError: z
+      .enum(["allow", "deny"])
+      .default("allow")
+      .describe("when planning fails inside meshtune: admit the pod unmodified, or refuse it"),
+    profiles: z.array(profile).default([]).describe("ordered: the first whose match holds applies"),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

@@ -1,5 +1,6 @@
 import type { Operation } from "fast-json-patch";
-import type { Change, PodShape } from "../policy/plan.js";
+import type { Change } from "../policy/change.js";
+import type { PodShape } from "../policy/pod.js";
 import { escapeToken, pointer } from "./pointer.js";
 
 /**

@@ -1,7 +1,7 @@
 import type { V1Container } from "@kubernetes/client-node";
 import type { Config } from "../config/schema.js";
 import { parseQuantity } from "../config/quantity.js";
-import type { PodShape } from "./plan.js";
+import { allContainers, type PodShape } from "./pod.js";
 
 export interface AcceleratorRequest {
   container: string;
@@ -24,8 +24,7 @@ function requested(container: V1Container, gpu: GpuResources): string | undefine
 
 /** The first accelerator resource each container or init container asks for. */
 export function acceleratorRequests(pod: PodShape, gpu: GpuResources): AcceleratorRequest[] {
-  const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-  return containers.flatMap((container) => {
+  return allContainers(pod).flatMap((container) => {
     const resource = requested(container, gpu);
     return resource === undefined ? [] : [{ container: container.name, resource }];
   });

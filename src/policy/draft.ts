@@ -1,4 +1,6 @@
-import type { Change, Decision, PodShape } from "./plan.js";
+import type { Change } from "./change.js";
+import type { Decision } from "./decision.js";
+import type { PodShape } from "./pod.js";
 
 /** A plan being built: the pod as it arrived, and the changes and decisions so far. */
 export interface Draft {
@@ -11,31 +13,21 @@ export function newDraft(pod: PodShape): Draft {
   return { pod, changes: [], decisions: [] };
 }
 
-export function decide(draft: Draft, kind: Decision["kind"], message: string): void {
-  draft.decisions.push({ kind, message });
-}
-
-/** Long values (a whole proxy config) are shortened so a warning stays one short line. */
-export function short(value: string, max = 40): string {
-  const oneLine = JSON.stringify(value);
-  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 4)}…"`;
+export function decide(draft: Draft, decision: Decision): void {
+  draft.decisions.push(decision);
 }
 
 function propose(draft: Draft, kind: "annotation" | "label", key: string, value: string): boolean {
   const existing = draft.pod.metadata?.[kind === "annotation" ? "annotations" : "labels"]?.[key];
   if (existing === undefined) {
     draft.changes.push({ kind, key, value });
-    decide(draft, "set", `set ${kind} ${key}=${short(value)}`);
+    decide(draft, { kind: "set", code: `set-${kind}`, key, ours: value });
     return true;
   }
   if (existing === value) {
-    decide(draft, "unchanged", `${key} is already ${short(value)}`);
+    decide(draft, { kind: "unchanged", code: "unchanged-value", key, ours: value });
   } else {
-    decide(
-      draft,
-      "kept",
-      `kept ${key}=${short(existing, 30)} set by the pod (meshtune: ${short(value, 30)})`,
-    );
+    decide(draft, { kind: "kept", code: "kept-value", key, theirs: existing, ours: value });
   }
   return false;
 }

@@ -1,16 +1,18 @@
 import type { V1Container } from "@kubernetes/client-node";
-import type { PodShape } from "./plan.js";
+import { splitImage } from "../config/images.js";
+import type { PodShape } from "./pod.js";
 
-export const SERVER_KINDS = [
-  "vllm",
-  "tgi",
-  "sglang",
-  "triton",
-  "torchserve",
-  "ollama",
-  "kserve",
-] as const;
-export type ServerKind = (typeof SERVER_KINDS)[number];
+/** The model servers meshtune recognises, with their names in sentences. */
+export const SERVER_NAMES = {
+  vllm: "vLLM",
+  tgi: "TGI",
+  sglang: "SGLang",
+  triton: "Triton",
+  torchserve: "TorchServe",
+  ollama: "Ollama",
+  kserve: "KServe",
+} as const;
+export type ServerKind = keyof typeof SERVER_NAMES;
 
 interface Fingerprint {
   kind: ServerKind;
@@ -40,16 +42,6 @@ const FINGERPRINTS: Fingerprint[] = [
   { kind: "ollama", images: [["ollama", "ollama"]], commands: [["ollama", "serve"]] },
 ];
 
-export const SERVER_NAMES: Record<ServerKind, string> = {
-  vllm: "vLLM",
-  tgi: "TGI",
-  sglang: "SGLang",
-  triton: "Triton",
-  torchserve: "TorchServe",
-  ollama: "Ollama",
-  kserve: "KServe",
-};
-
 /** The command line as words; "vllm serve" may be split over command and args, or sit in `sh -c`. */
 export function commandWords(container: V1Container): string[] {
   return [...(container.command ?? []), ...(container.args ?? [])]
@@ -59,10 +51,7 @@ export function commandWords(container: V1Container): string[] {
 
 /** The repository path's segments without the registry host, tag or digest. */
 function repositorySegments(image: string): string[] {
-  const withoutDigest = image.split("@")[0] ?? "";
-  const lastSlash = withoutDigest.lastIndexOf("/");
-  const colon = withoutDigest.indexOf(":", lastSlash + 1);
-  const segments = (colon === -1 ? withoutDigest : withoutDigest.slice(0, colon)).split("/");
+  const segments = splitImage(image).repository.split("/");
   const [first = ""] = segments;
   const hasHost =
     segments.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");

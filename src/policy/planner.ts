@@ -1,31 +1,65 @@
-import type { Config } from "../config/schema.js";
-import { exclusion, gatherEvidence, type Evidence } from "./classify.js";
+import type { Config, Profile } from "../config/schema.js";
+import type { Change } from "./change.js";
+import { exclusion, gatherEvidence, selectionDecision, type Evidence } from "./classify.js";
+import { formatDecision, LINE_WIDTH, type Decision } from "./decision.js";
 import { decide, newDraft, proposeAnnotation, type Draft } from "./draft.js";
-import { planIstio } from "./istio.js";
 import { MESHTUNE } from "./keys.js";
-import { planLinkerd } from "./linkerd.js";
-import type { Plan, PodShape, Target } from "./plan.js";
+import type { MeshAdapter, TuneContext } from "./meshes/mesh.js";
+import { meshAdapters } from "./meshes/registry.js";
+import type { PodShape, Target } from "./pod.js";
 import { chooseProfile } from "./profile.js";
 import { planWarmup } from "./warmup/planner.js";
+
+export interface Plan {
+  /** The profile applied; undefined when the pod is left alone. */
+  profile?: string;
+  /** Why the pod is left alone, when it is. */
+  skipped?: string;
+  decisions: Decision[];
+  changes: Change[];
+  /** What to tell whoever creates the pod (admission warnings); none for pods of no concern. */
+  warnings: Decision[];
+}
 
 const MAX_EVIDENCE_LINES = 3;
 
 function explainSelection(draft: Draft, evidence: Evidence[]): void {
-  for (const { reason } of evidence.slice(0, MAX_EVIDENCE_LINES)) {
-    decide(draft, "selected", `selected: ${reason}`);
+  for (const found of evidence.slice(0, MAX_EVIDENCE_LINES)) {
+    decide(draft, selectionDecision(found));
   }
   if (evidence.length > MAX_EVIDENCE_LINES) {
-    decide(draft, "selected", `selected: and ${evidence.length - MAX_EVIDENCE_LINES} more reasons`);
+    const more = String(evidence.length - MAX_EVIDENCE_LINES);
+    decide(draft, { kind: "selected", code: "selected-more", detail: more });
   }
 }
 
-function leaveAlone(reason: string, tell: boolean): Plan {
+function leaveAlone(skipped: Decision, tell: boolean): Plan {
   return {
-    skipped: reason,
-    decisions: [{ kind: "skipped", message: `skipped: ${reason}` }],
+    skipped: formatDecision(skipped, { width: LINE_WIDTH, warning: true }),
+    decisions: [skipped],
     changes: [],
-    warnings: tell ? [reason] : [],
+    warnings: tell ? [skipped] : [],
   };
+}
+
+/** Opts the pod out of the mesh, or tunes its proxy, unless the pod itself keeps the mesh away. */
+function planMesh(draft: Draft, mesh: MeshAdapter, profile: Profile, context: TuneContext): void {
+  if (profile.mode === "opt-out") {
+    mesh.optOut(draft);
+    return;
+  }
+  const off = mesh.optedOut(draft);
+  if (off !== undefined) {
+    decide(draft, {
+      kind: "note",
+      code: "mesh-opted-out",
+      key: off.key,
+      theirs: off.value,
+      detail: mesh.title,
+    });
+    return;
+  }
+  mesh.tune(draft, profile, context);
 }
 
 /** Pod + config in, plan out: what meshtune changes on this pod, and why. Pure. */
@@ -39,19 +73,17 @@ export function planPod(pod: PodShape, target: Target, config: Config): Plan {
   const { profile } = choice;
   const draft = newDraft(pod);
   explainSelection(draft, evidence);
-  decide(draft, "profile", `profile ${profile.name} (${profile.mode}): ${choice.why}`);
-  // Warmup hooks are planned here, before the meshes: the meshes hold the app for them.
-  const warmup = planWarmup(draft, profile, config.warmup);
-  const meshes = profile.meshes ?? config.meshes;
-  if (meshes.includes("istio")) planIstio(draft, profile, { warmup });
-  if (meshes.includes("linkerd")) planLinkerd(draft, profile, { warmup });
+  decide(draft, choice.why);
+  // Warmup hooks are planned first: the meshes hold the app for them.
+  const context: TuneContext = { warmup: planWarmup(draft, profile, config.warmup) };
+  for (const mesh of meshAdapters(profile.meshes ?? config.meshes)) {
+    planMesh(draft, mesh, profile, context);
+  }
   proposeAnnotation(draft, MESHTUNE.applied, profile.name);
   return {
     profile: profile.name,
     decisions: draft.decisions,
     changes: draft.changes,
-    warnings: draft.decisions
-      .filter(({ kind }) => kind !== "unchanged")
-      .map(({ message }) => message),
+    warnings: draft.decisions.filter(({ kind }) => kind !== "unchanged"),
   };
 }

@@ -1,15 +1,16 @@
 import type { Config, Profile } from "../config/schema.js";
 import type { Evidence } from "./classify.js";
+import type { Decision } from "./decision.js";
 import { MESHTUNE, PROFILE_OFF } from "./keys.js";
-import type { PodShape } from "./plan.js";
+import type { PodShape } from "./pod.js";
 import { matchesSelector } from "./selector.js";
 
 export type ProfileChoice =
-  | { profile: Profile; why: string }
-  | { skipped: string; /** the pod asked for something meshtune could not do */ warn: boolean };
+  | { profile: Profile; why: Decision }
+  | { skipped: Decision; /** the pod asked for something meshtune could not do */ warn: boolean };
 
 /** The profile the pod names with meshtune.dev/profile (annotation first, then label). */
-export function requestedProfile(pod: PodShape): string | undefined {
+function requestedProfile(pod: PodShape): string | undefined {
   return pod.metadata?.annotations?.[MESHTUNE.profile] ?? pod.metadata?.labels?.[MESHTUNE.profile];
 }
 
@@ -19,21 +20,32 @@ function matches(profile: Profile, evidence: Evidence[], pod: PodShape): boolean
   return podSelector === undefined || matchesSelector(pod.metadata?.labels ?? {}, podSelector);
 }
 
+const chosen = (profile: Profile, code: "profile-named" | "profile-matched"): ProfileChoice => ({
+  profile,
+  why: { kind: "profile", code, ours: profile.name, detail: profile.mode, key: MESHTUNE.profile },
+});
+
+const skip = (code: Decision["code"], warn: boolean, fields: Partial<Decision> = {}) => ({
+  skipped: { kind: "skipped" as const, code, ...fields },
+  warn,
+});
+
 export function chooseProfile(pod: PodShape, evidence: Evidence[], config: Config): ProfileChoice {
   const requested = requestedProfile(pod);
   if (requested === PROFILE_OFF)
-    return { skipped: `the pod opts out (${MESHTUNE.profile}: off)`, warn: true };
+    return skip("skipped-profile-off", true, { key: MESHTUNE.profile });
   if (requested !== undefined) {
     const named = config.profiles.find((profile) => profile.name === requested);
-    if (named) return { profile: named, why: `named by ${MESHTUNE.profile}` };
+    if (named) return chosen(named, "profile-named");
     const known = config.profiles.map((profile) => profile.name).join(", ") || "none";
-    return {
-      skipped: `unknown profile "${requested}" in ${MESHTUNE.profile} (known: ${known}); pod left unchanged`,
-      warn: true,
-    };
+    return skip("skipped-unknown-profile", true, {
+      key: MESHTUNE.profile,
+      theirs: requested,
+      detail: known,
+    });
   }
-  if (evidence.length === 0) return { skipped: "not a GPU or inference pod", warn: false };
+  if (evidence.length === 0) return skip("skipped-not-candidate", false);
   const first = config.profiles.find((profile) => matches(profile, evidence, pod));
-  if (first) return { profile: first, why: "first profile whose match holds" };
-  return { skipped: "no profile matches this pod", warn: false };
+  if (first) return chosen(first, "profile-matched");
+  return skip("skipped-no-profile", false);
 }

@@ -6,6 +6,8 @@ import type { Metrics } from "./metrics.js";
 export interface ServerContext {
   /** The config in force for the next review. */
   config(): Config;
+  /** meshtune's own namespace, whose pods are never changed whatever the config says. */
+  ownNamespace?: string;
   /** Why the server should not get traffic, or undefined when it is ready. */
   notReady(): string | undefined;
   draining(): boolean;

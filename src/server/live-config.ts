@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { ConfigError, excludingNamespace, parseConfig, readConfigText } from "../config/load.js";
+import { ConfigError, parseConfig, readConfigText } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { Metrics } from "./metrics.js";
 
@@ -12,22 +12,14 @@ export class LiveConfig {
   #text: string;
   #lastFailure: string | undefined;
 
-  /**
-   * Loads the config at `path`; throws ConfigError when it is unusable, as there is nothing to
-   * fall back on. Pods in `ownNamespace` are never changed, whatever the file says.
-   */
+  /** Loads the config at `path`; throws ConfigError when it is unusable, as there is nothing to fall back on. */
   constructor(
     readonly path: string,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
-    private readonly ownNamespace?: string,
   ) {
     this.#text = readConfigText(path);
-    this.#config = this.#parse(this.#text);
-  }
-
-  #parse(text: string): Config {
-    return excludingNamespace(parseConfig(text, this.path), this.ownNamespace);
+    this.#config = parseConfig(this.#text, this.path);
   }
 
   get current(): Config {
@@ -38,7 +30,7 @@ export class LiveConfig {
   reload(): void {
     try {
       const text = readConfigText(this.path);
-      if (text !== this.#text) this.#apply(text, this.#parse(text));
+      if (text !== this.#text) this.#apply(text, parseConfig(text, this.path));
       this.#lastFailure = undefined;
     } catch (error) {
       this.#refuse(error as Error);

@@ -1,6 +1,6 @@
 import { pino, type DestinationStream, type Logger } from "pino";
 
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** JSON lines with ISO timestamps; pino's own format, so any log pipeline reads them. */
 export function createLogger(level: string, destination?: DestinationStream): Logger {

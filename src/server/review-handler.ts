@@ -5,7 +5,7 @@ import { InvalidReviewError, readReview } from "../admission/validate.js";
 import { readJsonBody } from "./body.js";
 import type { ServerContext } from "./context.js";
 import type { RequestOutcome } from "./metrics.js";
-import { HttpError, sendJson, sendStatus } from "./status.js";
+import { HttpError, writeJson, sendStatus } from "./status.js";
 
 function elapsedSeconds(started: number): number {
   return (performance.now() - started) / 1000;
@@ -98,8 +98,8 @@ export function reviewHandler(
       requireClientCertificate(context, req);
       const review = readReview(await readJsonBody(req));
       if (res.headersSent) return; // answered by the timeout meanwhile
-      const { review: answer, summary } = admit(review, context.config());
-      sendJson(res, 200, answer);
+      const { review: answer, summary } = admit(review, context.config(), context.ownNamespace);
+      writeJson(res, 200, answer);
       record(context, summary, started);
     } catch (error) {
       if (!res.headersSent) refuse(context, res, error, started);

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
-import { createAdmissionApp, createMetricsApp } from "./app.js";
+import { createAdmissionListener, createMetricsApp } from "./app.js";
 import type { ServerContext } from "./context.js";
 import { LiveConfig } from "./live-config.js";
 import { LiveTls } from "./live-tls.js";
@@ -86,7 +86,7 @@ function listen(
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
   const metrics = createMetrics();
-  const config = new LiveConfig(options.configPath, logger, metrics, options.ownNamespace);
+  const config = new LiveConfig(options.configPath, logger, metrics);
   let draining = false;
 
   // The client certificate is checked in /mutate, not in the handshake, so probes still reach /healthz.
@@ -108,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const context: ServerContext = {
     config: () => config.current,
+    ownNamespace: options.ownNamespace,
     notReady: () => {
       if (draining) return "shutting down";
       return tls.missing === undefined ? undefined : `no serving certificate: ${tls.missing}`;
@@ -118,7 +119,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     requestTimeoutMs: options.requestTimeoutMs,
     requireClientCert: options.clientCa !== undefined,
   };
-  https.on("request", createAdmissionApp(context));
+  https.on("request", createAdmissionListener(context));
 
   const metricsServer = createHttpServer(createMetricsApp(context));
   const port = await listen(https, options.port, options.host, "admission reviews (--port)");
@@ -155,6 +156,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       host: options.host ?? "all interfaces",
       tlsDir: options.tlsDir,
       config: options.configPath,
+      ownNamespace: options.ownNamespace ?? "unknown",
     },
     "listening",
   );

@@ -17,10 +17,19 @@ export class HttpError extends Error {
  * into a Buffer and writes it apart from the headers, which shows in `npm run bench`: a review's
  * answer is about 14 KB with a warmup hook.
  */
-export function sendJson(res: ServerResponse, code: number, body: unknown): void {
+export function writeJson(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(code, {
     "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Answers with `text` as plain text, for the probes. */
+export function writeText(res: ServerResponse, code: number, text: string): void {
+  res.writeHead(code, {
+    "Content-Type": "text/plain; charset=utf-8",
     "Content-Length": Buffer.byteLength(text),
   });
   res.end(text);
@@ -32,5 +41,5 @@ export function sendJson(res: ServerResponse, code: number, body: unknown): void
  */
 export function sendStatus(res: ServerResponse, code: number, message: string): void {
   const status: V1Status = { apiVersion: "v1", kind: "Status", status: "Failure", code, message };
-  sendJson(res, code, status);
+  writeJson(res, code, status);
 }

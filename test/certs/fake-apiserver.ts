@@ -6,7 +6,8 @@ import { KubeConfig, type V1PolicyRule } from "@kubernetes/client-node";
 import fastJsonPatch from "fast-json-patch";
 import type { Operation } from "fast-json-patch";
 import { parseAllDocuments } from "yaml";
-import { generateCA, generateServingCert } from "../../src/certs/generate.js";
+import { generateCA } from "../../src/certs/generate.js";
+import { generateLoopbackCert } from "../../src/certs/loopback.js";
 
 // A stand-in for kube-apiserver that speaks the REST paths the self-signed mode uses, over real
 // HTTPS, with resourceVersion conflicts as the apiserver has them, and authorizes each call
@@ -88,11 +89,7 @@ export class FakeApiServer {
 
   async start(): Promise<void> {
     const ca = generateCA({ commonName: "fake-apiserver-ca", validityDays: 1 });
-    const serving = generateServingCert(ca, {
-      dnsNames: ["localhost"],
-      ipAddresses: ["127.0.0.1"],
-      validityDays: 1,
-    });
+    const serving = generateLoopbackCert(ca, 1);
     this.#ca = ca.cert;
     this.#server = createServer(
       { cert: serving.cert, key: serving.key },

@@ -170,11 +170,8 @@ describe("meshtune certs generate", () => {
         writeErr: (text) => (error += text),
       });
     }
-    const write = process.stdout.write;
-    process.stdout.write = ((text: string) => (
-      (output += text),
-      true
-    )) as typeof process.stdout.write;
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (text: string) => ((output += text), true);
     try {
       command.parse(["generate", ...args], { from: "user" });
     } catch {

@@ -109,6 +109,28 @@ describe("meshtune mutate", () => {
     expect(stdout).toBe("# Pod/storefront-web\n[]\n");
   });
 
+  // The vLLM Deployment's patch, and the explanation, with more flags.
+  const vllmPatch = (...flags: string[]) =>
+    meshtune(["mutate", "-f", fixtures("vllm-deployment"), "-o", "patch", "--explain", ...flags]);
+  const UNCHANGED = "# Deployment/llama-3-8b\n[]\n";
+
+  it("checks the opt-in label the config names", () => {
+    const config = temp(
+      "labelled.yaml",
+      "namespaceLabel: { key: platform.example.com/mesh, value: gpu }\nprofiles: [{ name: p }]\n",
+    );
+    const labelled = (labels: string) =>
+      vllmPatch("--config", config, "--namespace-labels", labels);
+    expect(labelled("meshtune.dev/enabled=true").stdout).toBe(UNCHANGED);
+    expect(labelled("platform.example.com/mesh=gpu").stdout).not.toBe(UNCHANGED);
+  });
+
+  it("never changes pods in meshtune's own namespace", () => {
+    const { stdout, stderr } = vllmPatch("-n", "gpu-platform", "--own-namespace", "gpu-platform");
+    expect(stdout).toBe(UNCHANGED);
+    expect(stderr).toContain("skipped: namespace gpu-platform is meshtune's own");
+  });
+
   it("simulates a namespace that has not opted in", () => {
     const { stdout, stderr } = meshtune([
       "mutate",

@@ -13,6 +13,7 @@ import {
 import { FakeApiServer } from "../certs/fake-apiserver.js";
 
 const api = new FakeApiServer("meshtune");
+let shipped: Record<string, unknown>;
 
 beforeAll(async () => {
   await api.start();
@@ -20,7 +21,8 @@ beforeAll(async () => {
     new URL("../../webhook/mutatingwebhookconfiguration.yaml", import.meta.url),
     "utf8",
   );
-  api.addWebhookConfiguration(parse(webhook) as Record<string, unknown>);
+  shipped = parse(webhook) as Record<string, unknown>;
+  api.addWebhookConfiguration(structuredClone(shipped));
 });
 afterAll(() => api.stop());
 
@@ -42,6 +44,7 @@ describe("meshtune serve --self-signed-secret", () => {
       flags("--self-signed-secret", "meshtune-tls", "--self-signed-namespace", "meshtune"),
       tlsDir,
       pino({ level: "silent" }),
+      undefined,
     );
     try {
       expect(stop).toBeTypeOf("function");
@@ -57,8 +60,40 @@ describe("meshtune serve --self-signed-secret", () => {
 
   it("leaves certificates to others without --self-signed-secret", async () => {
     expect(
-      await startSelfSigned(flags(), "/nonexistent", pino({ level: "silent" })),
+      await startSelfSigned(flags(), "/nonexistent", pino({ level: "silent" }), "meshtune"),
     ).toBeUndefined();
+  });
+
+  it("keeps the Secret in meshtune's own namespace when no other is named", async () => {
+    api.reset();
+    api.addWebhookConfiguration(structuredClone(shipped));
+    const tlsDir = mkdtempSync(join(tmpdir(), "meshtune-tls-"));
+    const silent = pino({ level: "silent" });
+    const stop = await startSelfSigned(
+      flags("--self-signed-secret", "meshtune-tls"),
+      tlsDir,
+      silent,
+      "meshtune",
+    );
+    try {
+      await expect.poll(() => existsSync(join(tlsDir, "tls.crt")), { timeout: 10_000 }).toBe(true);
+      expect(api.secret("meshtune-tls")).toBeDefined();
+    } finally {
+      stop?.();
+    }
+  });
+
+  it("says how to name the namespace when it knows none", async () => {
+    await expect(
+      startSelfSigned(
+        flags("--self-signed-secret", "s"),
+        "/nonexistent",
+        pino({ level: "silent" }),
+        undefined,
+      ),
+    ).rejects.toThrow(
+      "--self-signed-secret needs meshtune's namespace: set --self-signed-namespace",
+    );
   });
 
   it("defaults to the names the manifests use", () => {

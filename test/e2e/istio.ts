@@ -12,7 +12,7 @@ import type {
 } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { generateCA } from "../../src/certs/generate.js";
-import type { Sizes } from "../../src/policy/sidecar-resources.js";
+import type { Sizes } from "../../src/policy/meshes/sidecar-sizes.js";
 import { loopbackCerts } from "../server/harness.js";
 import { istioctlBinary, istioInjectorBinary } from "./binaries.js";
 import { childEnv, type Cluster } from "./cluster.js";

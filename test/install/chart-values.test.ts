@@ -32,12 +32,14 @@ const platform = helmTemplate({
     replicas: 3,
     resources: { requests: { cpu: "200m", memory: "192Mi" }, limits: { memory: "384Mi" } },
     logLevel: "debug",
-    config: { warmup: { timeoutSeconds: 600 } },
+    config: {
+      warmup: { timeoutSeconds: 600 },
+      namespaceLabel: { key: "platform.example.com/gpu-mesh", value: "on" },
+      excludedNamespaces: ["kube-system", "gpu-operator"],
+    },
     webhook: {
       failurePolicy: "Fail",
       timeoutSeconds: 10,
-      namespaceLabel: { key: "platform.example.com/gpu-mesh", value: "on" },
-      excludedNamespaces: ["kube-system", "gpu-operator"],
       objectSelector: {
         matchExpressions: [{ key: "meshtune.dev/profile", operator: "NotIn", values: ["off"] }],
       },
@@ -201,7 +203,19 @@ describe("the Helm chart with other values", () => {
     const configMap = only<{ data: Record<string, string> }>(platform, "ConfigMap");
     const config = parseConfig(configMap.data["meshtune.yaml"] ?? "", "the chart's ConfigMap");
     expect(config.warmup.timeoutSeconds).toBe(600);
+    expect(config.warmup.pollIntervalSeconds).toBe(2);
+    expect(config.namespaceLabel).toEqual({ key: "platform.example.com/gpu-mesh", value: "on" });
     expect(config.profiles.map((profile) => profile.name)).toEqual(["gpu-inference"]);
+  });
+
+  it("names its objects after fullnameOverride or nameOverride", () => {
+    const full = helmTemplate({ values: { fullnameOverride: "gpu-webhook" } });
+    expect(deployment(full).metadata?.name).toBe("gpu-webhook");
+    expect(webhook(full).clientConfig.service?.name).toBe("gpu-webhook");
+    expect(argument(full, "self-signed-service")).toBe("gpu-webhook");
+    const named = helmTemplate({ release: "ml", values: { nameOverride: "tuner" } });
+    expect(deployment(named).metadata?.name).toBe("ml-tuner");
+    expect(deployment(named).spec?.selector.matchLabels?.["app.kubernetes.io/name"]).toBe("tuner");
   });
 
   it("scrapes the metrics Service with a ServiceMonitor Prometheus selects", () => {
@@ -247,7 +261,7 @@ describe("the Helm chart with other values", () => {
     [
       "an unknown certificate mode",
       { values: { certificates: { mode: "vault" } } },
-      'certificates.mode "vault" is not supported; use self-signed, cert-manager or secret',
+      "at '/certificates/mode': value must be one of 'self-signed', 'cert-manager', 'secret'",
     ],
     [
       "a Secret without its caBundle",
@@ -262,12 +276,12 @@ describe("the Helm chart with other values", () => {
     [
       "an unknown failurePolicy",
       { values: { webhook: { failurePolicy: "Sometimes" } } },
-      'webhook.failurePolicy "Sometimes" is not supported; use Ignore or Fail',
+      "at '/webhook/failurePolicy': value must be one of 'Ignore', 'Fail'",
     ],
     [
       "a timeout the apiserver refuses",
       { values: { webhook: { timeoutSeconds: 31 } } },
-      "webhook.timeoutSeconds 31 is out of range; the apiserver accepts 1 to 30",
+      "at '/webhook/timeoutSeconds': maximum: got 31, want 30",
     ],
     [
       "a ServiceMonitor without its Service",
@@ -278,6 +292,41 @@ describe("the Helm chart with other values", () => {
       "Kubernetes older than 1.34, the oldest release the e2e suite runs",
       { kubeVersion: "1.33.5" },
       "chart requires kubeVersion: >=1.34.0-0",
+    ],
+    [
+      "a profile without a name (a list index set alone replaces the list)",
+      { values: { config: { profiles: [{ warmup: false }] } } },
+      "at '/config/profiles/0': missing property 'name'",
+    ],
+    [
+      "a misspelt config key",
+      { values: { config: { selektion: { dra: false } } } },
+      "at '/config': additional properties 'selektion' not allowed",
+    ],
+    [
+      "a log level meshtune does not know",
+      { values: { logLevel: "verbose" } },
+      "at '/logLevel': value must be one of",
+    ],
+    [
+      "a digest that is not one",
+      { values: { image: { digest: "latest" } } },
+      "at '/image/digest': 'latest' does not match pattern",
+    ],
+    [
+      "a metrics port that is the HTTPS port",
+      { values: { metrics: { port: 8443 } } },
+      "metrics.port 8443 is the port meshtune serves admission reviews on; choose another",
+    ],
+    [
+      "an empty GPU resource prefix, which would match every resource",
+      { values: { config: { selection: { gpuResources: { prefixes: [""] } } } } },
+      "at '/config/selection/gpuResources/prefixes/0': minLength: got 0, want 1",
+    ],
+    [
+      "a value the chart does not have",
+      { values: { webhook: { namespaceLabel: { key: "a", value: "b" } } } },
+      "at '/webhook': additional properties 'namespaceLabel' not allowed",
     ],
   ])("refuses %s, saying which value to change", (_name, options, message) => {
     expect(renderError(options)).toContain(message);

@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import { isCelError, run, type CelInput } from "@bufbuild/cel";
-import type { V1Container, V1Pod } from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
@@ -39,7 +39,7 @@ function passes(expression: string, pod: V1Pod): boolean {
   if (isCelError(result))
     throw new Error(`the matchCondition fails to evaluate: ${result.message}`);
   if (typeof result !== "boolean")
-    throw new Error(`the matchCondition returned ${String(result)}, not a boolean`);
+    throw new Error(`the matchCondition returned a ${typeof result}, not a boolean`);
   return result;
 }
 
@@ -119,12 +119,25 @@ describe("the GPU prefilter matchCondition", () => {
           apiVersion: "v1",
           kind: "Pod",
           metadata: { namespace: "inference" },
-          spec: spec as { containers: V1Container[] },
+          spec: spec,
         };
         expect(passes(expression, shaped)).toBe(isGpuPod(shaped));
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("takes the resources from the config the chart merges, quoting each as a CEL string", () => {
+    const names = ["example.com/fpga", "it's\\odd/gpu"];
+    const custom = prefilter({ config: { selection: { gpuResources: { names, prefixes: [] } } } });
+    const withResource = (resource: string): V1Pod => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      spec: { containers: [{ name: "c", resources: { limits: { [resource]: "1" } } }] },
+    });
+    expect(passes(custom, withResource("it's\\odd/gpu"))).toBe(true);
+    expect(passes(custom, withResource("example.com/fpga"))).toBe(true);
+    expect(passes(custom, withResource("nvidia.com/gpu"))).toBe(false);
   });
 
   it("leaves DRA claims out when the config does not count them", () => {

@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
-import { kubeTools } from "./tools.js";
+import { kubeTools } from "../../scripts/kube-tools.js";
 
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
-export const CHART = join(REPO, "helm", "meshtune");
+const CHART = join(REPO, "helm", "meshtune");
 export const KUSTOMIZE_BASE = join(REPO, "webhook");
 
 export interface KubeObject {
@@ -26,7 +26,7 @@ export interface KubeObject {
 export const identity = (object: KubeObject) =>
   `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`;
 
-export function parseManifests(text: string): KubeObject[] {
+function parseManifests(text: string): KubeObject[] {
   return parseAllDocuments(text)
     .map((document) => {
       if (document.errors.length > 0)

@@ -9,7 +9,7 @@ const objects = helmTemplate({ values: { certificates: { mode: "cert-manager" } 
 
 /** The object of `kind`, with the value at `path` replaced (or deleted, for undefined). */
 function broken(kind: string, path: (string | number)[], value: unknown): KubeObject {
-  const copy = structuredClone(only(objects, kind)) as KubeObject;
+  const copy = structuredClone(only<KubeObject>(objects, kind));
   const last = path.at(-1) as string | number;
   const parent = path
     .slice(0, -1)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildPatch } from "../../src/patch/build.js";
 import { escapeToken } from "../../src/patch/pointer.js";
-import type { Change } from "../../src/policy/plan.js";
+import type { Change } from "../../src/policy/change.js";
 import { applied } from "../apply-patch.js";
 import { fixture, fixturePod } from "../fixtures/load.js";
 

@@ -1,11 +1,24 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
-import { exclusion, gatherEvidence } from "../../src/policy/classify.js";
+import { exclusion, gatherEvidence, selectionDecision } from "../../src/policy/classify.js";
+import { explain, formatDecision, LINE_WIDTH, type Decision } from "../../src/policy/decision.js";
 import { fixturePod } from "../fixtures/load.js";
 
 const config = loadConfig();
 const inference = { namespace: "inference" };
+
+/** Each signal found, with the line that explains it. */
+function evidence(pod: V1Pod, from = config): { signal: string; reason: string }[] {
+  return gatherEvidence(pod, from).map((found) => ({
+    signal: found.signal,
+    reason: explain([selectionDecision(found)])[0] ?? "",
+  }));
+}
+
+/** Why the pod is left alone, as the warning says it. */
+const why = (decision: Decision | undefined) =>
+  decision && formatDecision(decision, { width: LINE_WIDTH, warning: true });
 
 function signals(pod: V1Pod): string[] {
   return gatherEvidence(pod, config).map(({ signal }) => signal);
@@ -36,8 +49,8 @@ describe("classifying pods", () => {
     ["habana.ai/gaudi"],
     ["google.com/tpu"],
   ])("sees a GPU pod by its %s resource", (resource) => {
-    expect(gatherEvidence(withResources({ [resource]: "1" }), config)).toEqual([
-      { signal: "gpu", reason: `container worker requests ${resource}` },
+    expect(evidence(withResources({ [resource]: "1" }))).toEqual([
+      { signal: "gpu", reason: `selected: container worker requests ${resource}` },
     ]);
   });
 
@@ -56,14 +69,14 @@ describe("classifying pods", () => {
   });
 
   it("sees a MIG slice from the fixture", () => {
-    expect(gatherEvidence(fixturePod("mig-pod"), config)).toEqual([
-      { signal: "gpu", reason: "container embedder requests nvidia.com/mig-1g.5gb" },
+    expect(evidence(fixturePod("mig-pod"))).toEqual([
+      { signal: "gpu", reason: "selected: container embedder requests nvidia.com/mig-1g.5gb" },
     ]);
   });
 
   it("sees DRA resource claims", () => {
-    expect(gatherEvidence(fixturePod("dra-pod"), config)).toEqual([
-      { signal: "dra", reason: "it claims DRA devices (gpu)" },
+    expect(evidence(fixturePod("dra-pod"))).toEqual([
+      { signal: "dra", reason: "selected: it claims DRA devices (gpu)" },
     ]);
   });
 
@@ -76,9 +89,9 @@ describe("classifying pods", () => {
   });
 
   it("sees a KServe predictor by its label and container name", () => {
-    expect(gatherEvidence(fixturePod("kserve-predictor-pod"), config)).toEqual([
-      { signal: "inferenceLabel", reason: "its labels mark it as an inference workload" },
-      { signal: "modelServer", reason: "container kserve-container runs KServe" },
+    expect(evidence(fixturePod("kserve-predictor-pod"))).toEqual([
+      { signal: "inferenceLabel", reason: "selected: its labels mark it as an inference workload" },
+      { signal: "modelServer", reason: "selected: container kserve-container runs KServe" },
     ]);
   });
 
@@ -109,27 +122,36 @@ describe("pods meshtune always leaves alone", () => {
   it("excludes kube-system even when the config does not list it", () => {
     const custom = loadConfig();
     custom.excludedNamespaces = [];
-    expect(exclusion(fixturePod("vllm-deployment"), { namespace: "kube-system" }, custom)).toBe(
-      "namespace kube-system is excluded",
-    );
+    expect(
+      why(exclusion(fixturePod("vllm-deployment"), { namespace: "kube-system" }, custom)),
+    ).toBe("namespace kube-system is excluded");
   });
 
   it("excludes its own namespace", () => {
-    expect(exclusion(fixturePod("vllm-deployment"), { namespace: "meshtune" }, config)).toBe(
+    expect(why(exclusion(fixturePod("vllm-deployment"), { namespace: "meshtune" }, config))).toBe(
       "namespace meshtune is excluded",
+    );
+  });
+
+  it("excludes meshtune's own namespace, which the target names, whatever the config says", () => {
+    const custom = loadConfig();
+    custom.excludedNamespaces = [];
+    const target = { namespace: "gpu-platform", ownNamespace: "gpu-platform" };
+    expect(why(exclusion(fixturePod("vllm-deployment"), target, custom))).toBe(
+      "namespace gpu-platform is meshtune's own",
     );
   });
 
   it("excludes hostNetwork pods, which get no sidecar", () => {
     const pod = fixturePod("vllm-deployment");
     pod.spec!.hostNetwork = true;
-    expect(exclusion(pod, inference, config)).toBe("hostNetwork pods get no sidecar");
+    expect(why(exclusion(pod, inference, config))).toBe("hostNetwork pods get no sidecar");
   });
 
   it.each(["istio-proxy", "linkerd-proxy"])("excludes a pod that already carries %s", (name) => {
     const pod = fixturePod("vllm-deployment");
     pod.spec!.containers.push({ name, image: "example.com/proxy:1" });
-    expect(exclusion(pod, inference, config)).toBe(
+    expect(why(exclusion(pod, inference, config))).toBe(
       `the pod already carries the mesh container ${name}`,
     );
   });
@@ -139,13 +161,13 @@ describe("pods meshtune always leaves alone", () => {
     (name) => {
       const pod = fixturePod("vllm-deployment");
       pod.spec!.initContainers = [{ name, image: "example.com/proxy:1" }];
-      expect(exclusion(pod, inference, config)).toBe(
+      expect(why(exclusion(pod, inference, config))).toBe(
         `the pod already carries the mesh container ${name}`,
       );
     },
   );
 
   it("does not exclude an ordinary GPU pod", () => {
-    expect(exclusion(fixturePod("vllm-deployment"), inference, config)).toBeUndefined();
+    expect(why(exclusion(fixturePod("vllm-deployment"), inference, config))).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { planPod } from "../../src/policy/planner.js";
 import { fixturePod } from "../fixtures/load.js";
+import { told } from "./told.js";
 
 const config = loadConfig();
 const trainingExample = loadConfig(
@@ -41,7 +42,7 @@ describe("choosing a profile", () => {
     pod.metadata!.labels!["meshtune.dev/profile"] = "gpu-inference";
     const plan = planPod(pod, target, config);
     expect(plan.profile).toBe("gpu-inference");
-    expect(plan.warnings).toContain("profile gpu-inference (tune): named by meshtune.dev/profile");
+    expect(told(plan)).toContain("profile gpu-inference (tune): named by meshtune.dev/profile");
   });
 
   it("honours meshtune.dev/profile: off and says so", () => {
@@ -49,7 +50,7 @@ describe("choosing a profile", () => {
     pod.metadata!.annotations = { "meshtune.dev/profile": "off" };
     const plan = planPod(pod, target, config);
     expect(plan.changes).toEqual([]);
-    expect(plan.warnings).toEqual(["the pod opts out (meshtune.dev/profile: off)"]);
+    expect(told(plan)).toEqual(["the pod opts out (meshtune.dev/profile: off)"]);
   });
 
   it("leaves a pod that names an unknown profile unchanged, naming the known ones", () => {
@@ -57,7 +58,7 @@ describe("choosing a profile", () => {
     pod.metadata!.annotations = { "meshtune.dev/profile": "gpu-infrence" };
     const plan = planPod(pod, target, config);
     expect(plan.changes).toEqual([]);
-    expect(plan.warnings).toEqual([
+    expect(told(plan)).toEqual([
       'unknown profile "gpu-infrence" in meshtune.dev/profile (known: gpu-inference); pod left unchanged',
     ]);
   });

@@ -3,7 +3,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podCreationReview } from "../../src/admission/request.js";
 import { MAX_BODY_BYTES } from "../../src/server/body.js";
-import { type ClientResponse, send, sendJson } from "../../src/server/client.js";
+import { type ClientResponse, send, postJson } from "../../src/cli/https-client.js";
 import { fixturePod } from "../fixtures/load.js";
 import { metricValue, scrape, startHarness, type Harness } from "./harness.js";
 import { brokenPod } from "../admission/broken-pod.js";
@@ -19,7 +19,7 @@ afterAll(() => harness.server.shutdown());
 
 const vllm = () =>
   podCreationReview(fixturePod("vllm-deployment"), { uid: "b7e0c1d2-0000-4000-8000-000000000001" });
-const post = (body: unknown) => sendJson(mutateUrl, body, { ca: harness.ca });
+const post = (body: unknown) => postJson(mutateUrl, body, { ca: harness.ca });
 
 function expectStatus(response: ClientResponse, code: number, message: string): void {
   expect(response.status).toBe(code);
@@ -69,7 +69,7 @@ describe("bodies meshtune cannot read", () => {
     expectStatus(
       await post("{ this is not json"),
       400,
-      expect.stringMatching(/^the body is not valid JSON: /) as unknown as string,
+      expect.stringMatching(/^the body is not valid JSON: /),
     );
   });
 
@@ -106,7 +106,7 @@ describe("bodies meshtune cannot read", () => {
   });
 
   it("accepts JSON with a charset", async () => {
-    const response = await sendJson(mutateUrl, vllm(), {
+    const response = await postJson(mutateUrl, vllm(), {
       ca: harness.ca,
       headers: { "Content-Type": "application/json; charset=utf-8" },
     });
@@ -281,7 +281,7 @@ describe("an internal error while planning", () => {
       config: "onInternalError: deny\nprofiles: [{ name: gpu-inference }]\n",
     });
     try {
-      const response = await sendJson(
+      const response = await postJson(
         `${denying.url}/mutate`,
         podCreationReview(brokenPod, { uid: "broken-2" }),
         { ca: denying.ca },

@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { podCreationReview } from "../../src/admission/request.js";
 import { writeCertificateFiles } from "../../src/certs/write.js";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
-import { send } from "../../src/server/client.js";
+import { postReview, send } from "../../src/cli/https-client.js";
 import { compileMeshtune } from "../build-meshtune.js";
 import { fixturePod } from "../fixtures/load.js";
 import { eventually, LOOPBACK, loopbackCerts, metricValue, type LogLine } from "./harness.js";
@@ -188,6 +188,39 @@ describe("meshtune serve on SIGTERM", () => {
         (line) => line.msg === "grace period over; closing the connections still open",
       ),
     ).toMatchObject({ connections: 1 });
+  });
+});
+
+describe("meshtune serve --own-namespace", () => {
+  async function patchedIn(served: Served, namespace: string): Promise<boolean> {
+    const pod = fixturePod("vllm-deployment");
+    pod.metadata!.namespace = namespace;
+    const { response } = await postReview(`${served.url}/mutate`, podCreationReview(pod), {
+      ca: certs.ca.cert,
+    });
+    return response.patch !== undefined;
+  }
+
+  async function stop(served: Served): Promise<void> {
+    served.child.kill("SIGTERM");
+    expect(await served.exited).toBe(0);
+  }
+
+  it("never changes pods in the namespace it names", async () => {
+    const served = await serve("--own-namespace", "gpu-platform");
+    expect(served.logs.find((line) => line.msg === "listening")?.ownNamespace).toBe("gpu-platform");
+    expect(await patchedIn(served, "gpu-platform")).toBe(false);
+    expect(await patchedIn(served, "inference")).toBe(true);
+    await stop(served);
+  });
+
+  it("still takes the old --namespace, saying it is deprecated", async () => {
+    const served = await serve("--namespace", "gpu-platform");
+    expect(served.logs.map((line) => line.msg)).toContain(
+      "--namespace is deprecated and will be removed: use --own-namespace",
+    );
+    expect(await patchedIn(served, "gpu-platform")).toBe(false);
+    await stop(served);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Operation } from "fast-json-patch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podCreationReview } from "../../src/admission/request.js";
-import { postReview } from "../../src/server/client.js";
+import { postReview } from "../../src/cli/https-client.js";
 import { fixturePod } from "../fixtures/load.js";
 import {
   eventually,

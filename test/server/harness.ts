@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { generateCA, generateServingCert, type CertificatePair } from "../../src/certs/generate.js";
+import { generateCA, type CertificatePair } from "../../src/certs/generate.js";
+import { generateLoopbackCert } from "../../src/certs/loopback.js";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
 import {
   SERVER_DEFAULTS,
@@ -34,7 +35,7 @@ export interface ServingCerts {
 export function loopbackCerts(ca: CertificatePair = generateCA()): ServingCerts {
   return {
     ca,
-    serving: generateServingCert(ca, { dnsNames: ["localhost"], ipAddresses: [LOOPBACK] }),
+    serving: generateLoopbackCert(ca),
   };
 }
 

@@ -5,7 +5,7 @@ import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podCreationReview } from "../../src/admission/request.js";
 import { generateCA } from "../../src/certs/generate.js";
-import { sendJson } from "../../src/server/client.js";
+import { postJson } from "../../src/cli/https-client.js";
 import { fixturePod } from "../fixtures/load.js";
 import {
   eventually,
@@ -69,7 +69,7 @@ async function runClient(
   for (let n = 0; running(); n++) {
     const uid = `client-${index}-${n}`;
     try {
-      const response = await sendJson(`${harness.url}/mutate`, podCreationReview(pod, { uid }), {
+      const response = await postJson(`${harness.url}/mutate`, podCreationReview(pod, { uid }), {
         ca: trusted,
         agent: agent ?? false,
       });
@@ -137,7 +137,7 @@ describe("certificate rotation under load", () => {
     expect(
       metricValue(await scrape(harness), "meshtune_tls_reloads_total", { result: "failure" }),
     ).toBe(1);
-    const response = await sendJson(`${harness.url}/mutate`, podCreationReview(pod), {
+    const response = await postJson(`${harness.url}/mutate`, podCreationReview(pod), {
       ca: trusted,
     });
     expect(response.status).toBe(200);

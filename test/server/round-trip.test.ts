@@ -4,7 +4,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import fastJsonPatch, { type Operation } from "fast-json-patch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podCreationReview } from "../../src/admission/request.js";
-import { postReview } from "../../src/server/client.js";
+import { postReview } from "../../src/cli/https-client.js";
 import { fixturePod } from "../fixtures/load.js";
 import { metricValue, scrape, startHarness, type Harness } from "./harness.js";
 

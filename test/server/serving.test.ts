@@ -6,7 +6,7 @@ import { connect } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { podCreationReview } from "../../src/admission/request.js";
 import { generateCA, generateClientCert } from "../../src/certs/generate.js";
-import { send, sendJson } from "../../src/server/client.js";
+import { send, postJson } from "../../src/cli/https-client.js";
 import { fixturePod } from "../fixtures/load.js";
 import {
   eventually,
@@ -44,6 +44,19 @@ describe("health and readiness", () => {
     expect((await fetch(`${harness.metricsUrl}/healthz`)).status).toBe(200);
   });
 
+  it("answers the probes' HEAD as their GET, and names the method on any other", async () => {
+    const harness = await harnessWith({});
+    const head = await send(`${harness.url}/readyz`, { method: "HEAD", ca: harness.ca });
+    expect([head.status, head.body, head.headers["content-type"]]).toEqual([
+      200,
+      "",
+      "text/plain; charset=utf-8",
+    ]);
+    const post = await send(`${harness.url}/healthz`, { method: "POST", ca: harness.ca });
+    expect([post.status, post.headers.allow]).toEqual([405, "GET"]);
+    expect(JSON.parse(post.body).message).toBe("/healthz takes GET");
+  });
+
   it("is not ready without a certificate, and becomes ready when one is mounted", async () => {
     const harness = await harnessWith({ certs: null, watchIntervalMs: 200 });
     const before = await fetch(`${harness.metricsUrl}/readyz`);
@@ -57,7 +70,7 @@ describe("health and readiness", () => {
     await eventually(async () =>
       expect((await fetch(`${harness.metricsUrl}/readyz`)).status).toBe(200),
     );
-    const response = await sendJson(`${harness.url}/mutate`, review(), { ca: harness.ca });
+    const response = await postJson(`${harness.url}/mutate`, review(), { ca: harness.ca });
     expect(response.status).toBe(200);
   });
 });
@@ -144,7 +157,7 @@ describe("client certificates (--client-ca)", () => {
 
   it("answers a review from a client whose certificate the client CA signed", async () => {
     const harness = await harnessWithClientCa();
-    const response = await sendJson(`${harness.url}/mutate`, review(), {
+    const response = await postJson(`${harness.url}/mutate`, review(), {
       ca: harness.ca,
       cert: apiserver.cert,
       key: apiserver.key,
@@ -166,7 +179,7 @@ describe("client certificates (--client-ca)", () => {
     ],
   ])("refuses a review from a client with %s, with 401", async (_what, credentials, message) => {
     const harness = await harnessWithClientCa();
-    const response = await sendJson(`${harness.url}/mutate`, review(), {
+    const response = await postJson(`${harness.url}/mutate`, review(), {
       ca: harness.ca,
       ...credentials,
     });

@@ -1,20 +1,20 @@
 import type { V1Container, V1Probe } from "@kubernetes/client-node";
 import type { Config } from "../../config/schema.js";
 import { decide, type Draft } from "../draft.js";
-import type { Decision } from "../plan.js";
+import type { Decision } from "../decision.js";
 import { hookCommand, isMeshtuneHook, isMeshtuneProbe, probeCommand } from "./script.js";
 import { describeWarmup, type WarmupSpec } from "./spec.js";
 
-export const WARMUP_VOLUME = "meshtune-warmup";
-export const WARMUP_DIRECTORY = "/var/run/meshtune";
-export const WARMUP_MARKER = `${WARMUP_DIRECTORY}/ready`;
+const WARMUP_VOLUME = "meshtune-warmup";
+const WARMUP_DIRECTORY = "/var/run/meshtune";
+const WARMUP_MARKER = `${WARMUP_DIRECTORY}/ready`;
 
 export type WarmupSettings = Config["warmup"];
 
 // Seconds beyond the limit that the warmup may overrun: one pause, timeout(1)'s grace, rounding.
 const OVERRUN_SECONDS = 10;
 
-export function warmupProbe(settings: WarmupSettings): V1Probe {
+function warmupProbe(settings: WarmupSettings): V1Probe {
   const { timeoutSeconds, pollIntervalSeconds, probePeriodSeconds } = settings;
   return {
     exec: { command: probeCommand(WARMUP_MARKER) },
@@ -32,14 +32,11 @@ export function warmupProbe(settings: WarmupSettings): V1Probe {
 function obstacle(draft: Draft, container: V1Container): Decision | undefined {
   const postStart = container.lifecycle?.postStart;
   if (postStart !== undefined && !isMeshtuneHook(postStart)) {
-    return {
-      kind: "kept",
-      message: `kept the postStart hook of container "${container.name}"; no warmup for it`,
-    };
+    return { kind: "kept", code: "kept-post-start", container: container.name };
   }
   const problem = mountProblem(draft, container);
   if (problem === undefined) return undefined;
-  return { kind: "note", message: `no warmup for container "${container.name}": ${problem}` };
+  return { kind: "note", code: "no-warmup", container: container.name, detail: problem };
 }
 
 function mountProblem(draft: Draft, container: V1Container): string | undefined {
@@ -76,7 +73,7 @@ export function planHook(
   const { name } = container;
   const why = obstacle(draft, container);
   if (why !== undefined) {
-    decide(draft, why.kind, why.message);
+    decide(draft, why);
     return false;
   }
   ensureVolume(draft);
@@ -86,7 +83,7 @@ export function planHook(
     draft.changes.push({ kind: "volumeMount", container: index, mount });
   }
   if (isMeshtuneHook(container.lifecycle?.postStart)) {
-    decide(draft, "unchanged", `container "${name}" already has meshtune's warmup hook`);
+    decide(draft, { kind: "unchanged", code: "unchanged-warmup-hook", container: name });
   } else {
     const command = hookCommand(
       spec,
@@ -95,11 +92,13 @@ export function planHook(
       settings.pollIntervalSeconds,
     );
     draft.changes.push({ kind: "postStart", container: index, handler: { exec: { command } } });
-    decide(
-      draft,
-      "set",
-      `set warmup on container "${name}" (${spec.source}): ${describeWarmup(spec)}`,
-    );
+    decide(draft, {
+      kind: "set",
+      code: "set-warmup",
+      container: name,
+      detail: spec.source,
+      ours: describeWarmup(spec),
+    });
   }
   planProbe(draft, index, container, settings);
   return true;
@@ -116,18 +115,15 @@ function planProbe(
     const probe = warmupProbe(settings);
     draft.changes.push({ kind: "startupProbe", container: index, probe });
     const budget = probe.failureThreshold! * probe.periodSeconds!;
-    decide(
-      draft,
-      "set",
-      `set startupProbe on container "${name}": holds it until warm (${budget}s at most)`,
-    );
+    decide(draft, {
+      kind: "set",
+      code: "set-startup-probe",
+      container: name,
+      ours: String(budget),
+    });
   } else if (isMeshtuneProbe(container.startupProbe)) {
-    decide(draft, "unchanged", `container "${name}" already has meshtune's warmup startupProbe`);
+    decide(draft, { kind: "unchanged", code: "unchanged-startup-probe", container: name });
   } else {
-    decide(
-      draft,
-      "kept",
-      `kept the startupProbe of container "${name}"; it does not wait for the warmup`,
-    );
+    decide(draft, { kind: "kept", code: "kept-startup-probe", container: name });
   }
 }

@@ -2,8 +2,8 @@ import type { V1Container } from "@kubernetes/client-node";
 import type { Draft } from "../draft.js";
 import { annotation } from "../draft.js";
 import { MESHTUNE } from "../keys.js";
-import { literalEnv, parsePort } from "./ports.js";
-import { postJson, type Resolved, type WarmRequest } from "./spec.js";
+import { literalEnv, portNumber } from "./ports.js";
+import { jsonRequest, type Resolved, type WarmRequest } from "./spec.js";
 
 const OLLAMA_PORT = 11434;
 
@@ -17,7 +17,7 @@ export function ollamaPort(container: V1Container): Resolved<number> {
   const hostPort = host.replace(/^http:\/\//i, "").split("/")[0] ?? "";
   const port = /^(\[[^\]]*\]|[^:[\]]*)(?::(.*))?$/.exec(hostPort)?.[2];
   if (port === undefined) return { value: OLLAMA_PORT };
-  const parsed = parsePort(port);
+  const parsed = portNumber(port);
   return parsed === undefined
     ? { problem: "its OLLAMA_HOST has no valid port" }
     : { value: parsed };
@@ -27,5 +27,5 @@ export function ollamaPort(container: V1Container): Resolved<number> {
 export function ollamaRequest(draft: Draft): WarmRequest {
   const model = annotation(draft, MESHTUNE.warmupModel)?.trim();
   if (!model) return { mode: "health" };
-  return postJson("/api/generate", { model, keep_alive: -1 });
+  return jsonRequest("/api/generate", { model, keep_alive: -1 });
 }

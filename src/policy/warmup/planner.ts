@@ -15,21 +15,29 @@ export function planWarmup(draft: Draft, profile: Profile, settings: WarmupSetti
       (key) => annotation(draft, key) !== undefined,
     );
     if (asked.length > 0) {
-      decide(
-        draft,
-        "note",
-        `${asked.join(" and ")} ignored: profile ${profile.name} has warmup off`,
-      );
+      decide(draft, {
+        kind: "note",
+        code: "warmup-off",
+        key: asked.join(" and "),
+        detail: profile.name,
+      });
     }
     return false;
   }
   const { targets, problems } = warmTargets(draft);
-  for (const problem of problems) decide(draft, "note", problem);
+  for (const problem of problems) {
+    decide(draft, { kind: "note", code: "warmup-annotation", detail: problem });
+  }
   let warmed = false;
   for (const target of targets) {
     const spec = resolveWarmup(draft, target);
     if ("problem" in spec) {
-      decide(draft, "note", `no warmup for container "${target.container.name}": ${spec.problem}`);
+      decide(draft, {
+        kind: "note",
+        code: "no-warmup",
+        container: target.container.name,
+        detail: spec.problem,
+      });
     } else if (planHook(draft, target.index, spec.value, settings)) {
       warmed = true;
     }

@@ -3,7 +3,7 @@ import { commandWords } from "../model-servers.js";
 import type { Resolved } from "./spec.js";
 
 /** A TCP port number, or undefined when the text is not one. */
-export function parsePort(text: string): number | undefined {
+export function portNumber(text: string): number | undefined {
   if (!/^\d{1,5}$/.test(text)) return undefined;
   const port = Number(text);
   return port >= 1 && port <= 65535 ? port : undefined;
@@ -29,7 +29,7 @@ function flagWord(container: V1Container, flag: string): string | undefined {
 function expandedPort(container: V1Container, flag: string, word: string): Resolved<number> {
   const reference = /^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$/.exec(word)?.[1];
   const text = (reference && literalEnv(container, reference)) ?? word;
-  const port = parsePort(text);
+  const port = portNumber(text);
   if (port !== undefined) return { value: port };
   // An expanded value stays out of the warning: env values are the pod's business.
   return text === word
@@ -49,7 +49,7 @@ export function serverPort(container: V1Container, source: PortSource): Resolved
   if (word !== undefined) return expandedPort(container, source.flag, word);
   const env = source.env === undefined ? undefined : literalEnv(container, source.env);
   if (env !== undefined) {
-    const port = parsePort(env);
+    const port = portNumber(env);
     // The value itself stays out of the warning: env values are the pod's business.
     return port === undefined
       ? { problem: `its ${source.env} env is not a port number` }

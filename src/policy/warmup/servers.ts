@@ -3,7 +3,7 @@ import type { Draft } from "../draft.js";
 import type { ServerKind } from "../model-servers.js";
 import { ollamaPort, ollamaRequest } from "./ollama.js";
 import { serverPort, type PortSource } from "./ports.js";
-import { postJson, type Resolved, type WarmRequest } from "./spec.js";
+import { jsonRequest, type Resolved, type WarmRequest } from "./spec.js";
 
 /** What meshtune knows about warming one kind of model server. */
 export interface ServerWarmup {
@@ -24,19 +24,20 @@ export const SERVER_WARMUPS: Record<ServerKind, ServerWarmup> = {
     port: portFrom({ flag: "--port", fallback: 8000 }),
     health: "/health",
     request: () =>
-      postJson("/v1/completions", { model: "@MODEL@", prompt: "warmup", max_tokens: 1 }, "vllm"),
+      jsonRequest("/v1/completions", { model: "@MODEL@", prompt: "warmup", max_tokens: 1 }, "vllm"),
   },
   tgi: {
     // The official image sets PORT=80 (the launcher's own default is 3000).
     port: portFrom({ flag: "--port", env: "PORT", fallback: 80 }),
     health: "/health",
-    request: () => postJson("/generate", { inputs: "warmup", parameters: { max_new_tokens: 1 } }),
+    request: () =>
+      jsonRequest("/generate", { inputs: "warmup", parameters: { max_new_tokens: 1 } }),
   },
   sglang: {
     port: portFrom({ flag: "--port", fallback: 30000 }),
     health: "/health",
     request: () =>
-      postJson("/generate", { text: "warmup", sampling_params: { max_new_tokens: 1 } }),
+      jsonRequest("/generate", { text: "warmup", sampling_params: { max_new_tokens: 1 } }),
   },
   // Triton, TorchServe and KServe take model-specific tensors: no generic body exists.
   triton: {

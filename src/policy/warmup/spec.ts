@@ -29,7 +29,7 @@ export type Resolved<T> = { value: T } | { problem: string };
 const JSON_CONTENT = "Content-Type: application/json";
 
 /** A POST of a JSON body. */
-export function postJson(path: string, body: unknown, mode: "request" | "vllm" = "request") {
+export function jsonRequest(path: string, body: unknown, mode: "request" | "vllm" = "request") {
   return {
     mode,
     method: "POST" as const,

@@ -13,7 +13,11 @@ import { join } from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
 import { loadConfig } from "../../../src/config/load.js";
 import { mutatePod } from "../../../src/engine.js";
-import { HOOK_NAME, PROBE_NAME } from "../../../src/policy/warmup/script.js";
+import {
+  hookArgumentIndex,
+  isMeshtuneHook,
+  isMeshtuneProbe,
+} from "../../../src/policy/warmup/script.js";
 import { applied } from "../../apply-patch.js";
 
 export const SHELLS = ["dash", "busybox"] as const;
@@ -68,18 +72,18 @@ export function plannedPod(pod: V1Pod): V1Pod {
 }
 
 export function postStartCommand(pod: V1Pod, container = 0): string[] {
-  const command = pod.spec!.containers[container]!.lifecycle?.postStart?.exec?.command;
-  if (command?.[3] !== HOOK_NAME) throw new Error("the planned pod has no meshtune warmup hook");
-  return command;
+  const hook = pod.spec!.containers[container]!.lifecycle?.postStart;
+  if (!isMeshtuneHook(hook)) throw new Error("the planned pod has no meshtune warmup hook");
+  return hook!.exec!.command!;
 }
 
 export function startupProbeCommand(pod: V1Pod, container = 0): string[] {
-  const command = pod.spec!.containers[container]!.startupProbe?.exec?.command;
-  if (command?.[3] !== PROBE_NAME) throw new Error("the planned pod has no meshtune startupProbe");
-  return command;
+  const probe = pod.spec!.containers[container]!.startupProbe;
+  if (!isMeshtuneProbe(probe)) throw new Error("the planned pod has no meshtune startupProbe");
+  return probe!.exec!.command!;
 }
 
-/** Test values for the hook's arguments: 4 directory, 5 limit, 6 pause, 7 port. */
+/** Test values for some of the hook's arguments. */
 export interface HookOverrides {
   directory: string;
   limitSeconds: number;
@@ -89,10 +93,12 @@ export interface HookOverrides {
 
 export function forTest(command: string[], overrides: HookOverrides): string[] {
   const changed = command
-    .with(4, overrides.directory)
-    .with(5, String(overrides.limitSeconds))
-    .with(6, String(overrides.pauseSeconds));
-  return overrides.port === undefined ? changed : changed.with(7, String(overrides.port));
+    .with(hookArgumentIndex("dir"), overrides.directory)
+    .with(hookArgumentIndex("limit"), String(overrides.limitSeconds))
+    .with(hookArgumentIndex("pause"), String(overrides.pauseSeconds));
+  return overrides.port === undefined
+    ? changed
+    : changed.with(hookArgumentIndex("port"), String(overrides.port));
 }
 
 export interface Finished {

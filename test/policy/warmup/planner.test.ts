@@ -4,9 +4,10 @@ import { loadConfig, parseConfig } from "../../../src/config/load.js";
 import type { Config } from "../../../src/config/schema.js";
 import { mutatePod } from "../../../src/engine.js";
 import { planPod } from "../../../src/policy/planner.js";
-import { WARMUP_SCRIPT } from "../../../src/policy/warmup/script.js";
+import { WARMUP_SCRIPT } from "../../../src/policy/warmup/warmup-script.generated.js";
 import { applied } from "../../apply-patch.js";
 import { fixturePod } from "../../fixtures/load.js";
+import { told } from "../told.js";
 
 const config = loadConfig();
 const target = { namespace: "inference" };
@@ -18,7 +19,7 @@ function apply(pod: V1Pod, from: Config = config): V1Pod {
 }
 
 function warnings(pod: V1Pod, from: Config = config): string[] {
-  return planPod(pod, target, from).warnings;
+  return told(planPod(pod, target, from));
 }
 
 /** The hook's positional arguments, by name. */
