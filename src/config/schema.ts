@@ -99,6 +99,21 @@ const linkerdSidecar = z
     }
   });
 
+/** The longest stream (one generation) the profile's pods serve; the audit's timeout floor. */
+const streams = z.strictObject({
+  longestSeconds: z.number().int().min(1).max(86_400).default(300),
+});
+
+const atLeastOne = z.number().int().min(1);
+
+/** What `meshtune audit` expects of the Service-level objects in front of the profile's pods. */
+const floors = z.strictObject({
+  maxConnections: atLeastOne.default(1000),
+  http1MaxPendingRequests: atLeastOne.default(10_000),
+  http2MaxRequests: atLeastOne.default(10_000),
+  requestBodyBytes: quantity.default("10Mi"),
+});
+
 export const MESHES = ["istio", "linkerd"] as const;
 export const SIGNALS = ["gpu", "dra", "runtimeClass", "inferenceLabel", "modelServer"] as const;
 
@@ -134,6 +149,8 @@ const profile = z.strictObject({
     })
     .prefault({}),
   warmup: z.boolean().default(false),
+  streams: streams.prefault({}),
+  floors: floors.prefault({}),
 });
 
 const DEFAULT_SELECTORS = [
