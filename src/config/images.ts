@@ -6,13 +6,13 @@ const REPOSITORY = new RegExp(`^(?:${HOST}/)?${COMPONENT}(?:/${COMPONENT})*$`);
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
-interface ImageParts {
+export interface ImageParts {
   repository: string;
   tag?: string;
   digest?: string;
 }
 
-function splitImage(image: string): ImageParts {
+export function splitImage(image: string): ImageParts {
   const [named = "", digest] = image.split("@", 2);
   const lastSlash = named.lastIndexOf("/");
   const colon = named.indexOf(":", lastSlash + 1);
