@@ -38,9 +38,10 @@ export interface ClusterRead {
   read: ReadCounts;
 }
 
+/** A list as the client returns it: typed lists name the token _continue, custom objects' JSON continue. */
 interface Page<T> {
   items: T[];
-  metadata?: { _continue?: string };
+  metadata?: { _continue?: string; continue?: string };
 }
 
 interface Apis {
@@ -122,23 +123,30 @@ function loadKubeConfig(module: typeof Client, scope: ClusterScope) {
   return config;
 }
 
+/** What a list's items lack: the apiserver gives each item of a built-in kind no apiVersion or kind. */
+interface TypeMeta {
+  apiVersion: string;
+  kind: string;
+}
+
 /** Pages through one list: limit and continue, until the apiserver has no more. */
-async function paged<T>(
+async function paged<T extends KubernetesObject>(
   what: string,
   scope: ClusterScope,
   read: ReadCounts,
   list: (page: { limit: number; _continue?: string }) => Promise<Page<T>>,
+  type?: TypeMeta,
 ): Promise<T[]> {
   const items: T[] = [];
   const counts = (read[what] = { objects: 0, pages: 0 });
   let token: string | undefined;
   do {
     const page = await list({ limit: scope.chunkSize, ...(token ? { _continue: token } : {}) });
-    for (const item of page.items) items.push(item);
+    for (const item of page.items) items.push(type ? Object.assign(item, type) : item);
     counts.pages += 1;
     counts.objects = items.length;
     scope.onProgress?.({ what, objects: items.length });
-    token = page.metadata?._continue || undefined;
+    token = page.metadata?._continue || page.metadata?.continue || undefined;
   } while (token !== undefined);
   return items;
 }
@@ -189,22 +197,31 @@ async function readLinkerdConfig(
 type Lister = <T extends KubernetesObject>(
   what: string,
   call: (page: { limit: number; _continue?: string }) => Promise<Page<T>>,
+  type?: TypeMeta,
 ) => Promise<T[]>;
+
+const POD = { apiVersion: "v1", kind: "Pod" };
+const SERVICE = { apiVersion: "v1", kind: "Service" };
+const DEPLOYMENT = { apiVersion: "apps/v1", kind: "Deployment" };
 
 /** Pods, Services and Deployments: of the audited namespace, or of all of them. */
 function workloadLists(apis: Apis, namespace: string | undefined, list: Lister) {
   const { core, apps } = apis;
   if (namespace === undefined) {
     return Promise.all([
-      list("pods", (page) => core.listPodForAllNamespaces(page)),
-      list("services", (page) => core.listServiceForAllNamespaces(page)),
-      list("deployments", (page) => apps.listDeploymentForAllNamespaces(page)),
+      list("pods", (page) => core.listPodForAllNamespaces(page), POD),
+      list("services", (page) => core.listServiceForAllNamespaces(page), SERVICE),
+      list("deployments", (page) => apps.listDeploymentForAllNamespaces(page), DEPLOYMENT),
     ]);
   }
   return Promise.all([
-    list("pods", (page) => core.listNamespacedPod({ namespace, ...page })),
-    list("services", (page) => core.listNamespacedService({ namespace, ...page })),
-    list("deployments", (page) => apps.listNamespacedDeployment({ namespace, ...page })),
+    list("pods", (page) => core.listNamespacedPod({ namespace, ...page }), POD),
+    list("services", (page) => core.listNamespacedService({ namespace, ...page }), SERVICE),
+    list(
+      "deployments",
+      (page) => apps.listNamespacedDeployment({ namespace, ...page }),
+      DEPLOYMENT,
+    ),
   ]);
 }
 
@@ -233,18 +250,23 @@ export async function readCluster(scope: ClusterScope): Promise<ClusterRead> {
   const inventory = emptyInventory();
   const read: ReadCounts = {};
   const where = namespace === undefined ? "" : ` in namespace ${namespace}`;
-  const list: Lister = async (what, call) => {
+  const list: Lister = async (what, call, type) => {
     try {
-      return await paged(what, scope, read, call);
+      return await paged(what, scope, read, call, type);
     } catch (error) {
       throw failure(`list ${what}${where}`, error, apis);
     }
   };
   const [namespaces, [pods, services, deployments], istiods, linkerdConfig] = await Promise.all([
-    list("namespaces", (page) => apis.core.listNamespace(page)),
+    list("namespaces", (page) => apis.core.listNamespace(page), {
+      apiVersion: "v1",
+      kind: "Namespace",
+    }),
     workloadLists(apis, namespace, list),
-    list("istiod deployments", (page) =>
-      apis.apps.listDeploymentForAllNamespaces({ labelSelector: "app=istiod", ...page }),
+    list(
+      "istiod deployments",
+      (page) => apis.apps.listDeploymentForAllNamespaces({ labelSelector: "app=istiod", ...page }),
+      DEPLOYMENT,
     ),
     readLinkerdConfig(apis, scope),
     readCustomKinds(apis, scope, inventory, read),
