@@ -72,7 +72,7 @@ function serviceFindings(
 }
 
 /** The unique findings, in a stable order: by severity, then object and field. */
-function distinct(findings: Finding[]): Finding[] {
+export function distinct(findings: Finding[]): Finding[] {
   const unique = new Map(findings.map((finding) => [findingKey(finding), finding]));
   return [...unique.values()].sort(
     (a, b) =>

@@ -72,7 +72,10 @@ export function forApply(object: KubernetesObject & { status?: unknown }): Kuber
   delete annotations[LAST_APPLIED];
   if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
   else delete metadata.annotations;
-  return { ...copy, metadata };
+  // In the order manifests are written: apiVersion, kind, metadata, then the rest.
+  const body: Record<string, unknown> = { ...copy };
+  for (const field of ["apiVersion", "kind", "metadata"]) delete body[field];
+  return { apiVersion: copy.apiVersion, kind: copy.kind, metadata, ...body };
 }
 
 /** One comment line per change, for the top of the fixed object. */

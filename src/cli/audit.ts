@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
-import { audit, type AuditReport } from "../audit/audit.js";
+import { audit, distinct, type AuditReport } from "../audit/audit.js";
 import { atLeast, type Severity } from "../audit/finding.js";
 import { sameObject } from "../audit/fixes.js";
 import type { Inventory } from "../audit/inventory.js";
@@ -125,12 +125,8 @@ function document(audited: Audited) {
 function write(audited: Audited, flags: AuditFlags): void {
   const { report } = audited;
   if (flags.fix) {
-    process.stdout.write(
-      formatFix(
-        report.workloads.flatMap(({ findings }) => findings),
-        audited.lookup,
-      ),
-    );
+    const findings = distinct(report.workloads.flatMap((workload) => workload.findings));
+    process.stdout.write(formatFix(findings, audited.lookup));
     process.stderr.write(`${summaryLine(report)}\n`);
   } else if (flags.output === "table") {
     process.stdout.write(formatTable(report, audited.source));

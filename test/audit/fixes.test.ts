@@ -74,5 +74,6 @@ describe("fixes", () => {
       },
       spec: { selector: { app: "llm" }, ports: [{ port: 80 }] },
     });
+    expect(Object.keys(forApply(live))).toEqual(["apiVersion", "kind", "metadata", "spec"]);
   });
 });

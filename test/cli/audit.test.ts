@@ -142,6 +142,18 @@ describe("meshtune audit --fix", () => {
     }
   });
 
+  it("fixes an object two workloads share once", () => {
+    const { stdout } = meshtune([
+      "-f",
+      fixture("vllm-istio"),
+      "-f",
+      fixture("kserve-envoyfilter"),
+      "--fix",
+    ]);
+    expect(stdout.match(/stream_idle_timeout: 60s → 300s/g)).toHaveLength(1);
+    expect(stdout.match(/^kind: EnvoyFilter$/gm)).toHaveLength(2);
+  });
+
   it("lists what only an action resolves as comments, after the objects", () => {
     const { stdout } = meshtune(["-f", fixture("istio-drift"), "--fix"]);
     expect(stdout).toBe(
