@@ -9,6 +9,7 @@ import type { AuditReport } from "../../src/audit/audit.js";
 import { brief } from "../audit/inventories.js";
 import { AUDITOR, readOnlyKubeconfig } from "./auditor.js";
 import { childEnv, startCluster, type Cluster, type KubectlError } from "./cluster.js";
+import { applyCrds } from "./crds.js";
 import { gatewayApiCrds } from "./gateway-api.js";
 import { istioManifest, ISTIO_NAMESPACE, startIstio, type IstioInjector } from "./istio.js";
 
@@ -133,13 +134,7 @@ beforeAll(async () => {
     (o) => o.kind === "Deployment" && o.metadata?.name === "istiod",
   );
   await apply(istiod);
-  await apply(gatewayApiCrds(["httproutes", "grpcroutes"]).crds, ["--server-side"]);
-  await cluster.kubectl([
-    "wait",
-    "--for=condition=Established",
-    "crd/httproutes.gateway.networking.k8s.io",
-    "crd/grpcroutes.gateway.networking.k8s.io",
-  ]);
+  await applyCrds(cluster, gatewayApiCrds(["httproutes", "grpcroutes"]).crds);
   for (const [name, labels] of [
     ["inference", { "istio-injection": "enabled", "meshtune.dev/enabled": "true" }],
     ["agents", { "istio-injection": "enabled" }],
