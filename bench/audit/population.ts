@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import type {
   KubernetesObject,
   KubernetesObjectApi,
   V1Pod,
   V1PodTemplateSpec,
 } from "@kubernetes/client-node";
+import { replicaSetPod } from "../../test/e2e/pods.js";
 import { fixture } from "../../test/fixtures/load.js";
 
 /** How big the generated cluster is: the issue's 5,000 pods and 500 Services. */
@@ -28,45 +28,20 @@ function template(name: string): V1PodTemplateSpec {
 
 /** A pod as Istio's injector stores one in classic mode: istio-init, the app, istio-proxy. */
 function injectedPod(namespace: string, name: string, hash: string, index: number): V1Pod {
-  const pod = template(name);
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      name: `${name}-${hash}-${index}`,
-      namespace,
-      labels: { app: name, "pod-template-hash": hash, "security.istio.io/tlsMode": "istio" },
-      annotations: {
-        "istio.io/rev": "default",
-        "sidecar.istio.io/status": '{"revision":"default"}',
-      },
-      ownerReferences: [
-        {
-          apiVersion: "apps/v1",
-          kind: "ReplicaSet",
-          name: `${name}-${hash}`,
-          uid: randomUUID(),
-          controller: true,
-        },
-      ],
-    },
-    spec: {
-      ...pod.spec!,
-      initContainers: [{ name: "istio-init", image: ISTIO_PROXY, args: ["istio-iptables"] }],
-      containers: [
-        ...pod.spec!.containers,
-        {
-          name: "istio-proxy",
-          image: ISTIO_PROXY,
-          args: ["proxy", "sidecar"],
-          resources: {
-            requests: { cpu: "100m", memory: "128Mi" },
-            limits: { cpu: "2", memory: "1Gi" },
-          },
-        },
-      ],
-    },
+  const pod = replicaSetPod(template(name), { namespace, deployment: name, hash, index });
+  pod.metadata!.labels = { ...pod.metadata?.labels, "security.istio.io/tlsMode": "istio" };
+  pod.metadata!.annotations = {
+    "istio.io/rev": "default",
+    "sidecar.istio.io/status": '{"revision":"default"}',
   };
+  pod.spec!.initContainers = [{ name: "istio-init", image: ISTIO_PROXY, args: ["istio-iptables"] }];
+  pod.spec!.containers.push({
+    name: "istio-proxy",
+    image: ISTIO_PROXY,
+    args: ["proxy", "sidecar"],
+    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+  });
+  return pod;
 }
 
 function workload(namespace: string, name: string): KubernetesObject[] {

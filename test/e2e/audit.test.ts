@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KubernetesObject, V1Deployment, V1Pod } from "@kubernetes/client-node";
@@ -12,6 +11,7 @@ import { childEnv, startCluster, type Cluster, type KubectlError } from "./clust
 import { applyCrds } from "./crds.js";
 import { gatewayApiCrds } from "./gateway-api.js";
 import { istioManifest, ISTIO_NAMESPACE, startIstio, type IstioInjector } from "./istio.js";
+import { replicaSetPod } from "./pods.js";
 
 // The audit against a real kube-apiserver with Istio's CRDs and injector and Gateway API's CRDs:
 // the stacks of test/fixtures/audit are created as users create them (kubectl apply; pods through
@@ -75,30 +75,13 @@ const apply = (objects: KubernetesObject[], args: string[] = []) =>
     JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }),
   );
 
-/** A pod of `deployment` as its ReplicaSet would create it: owned, hashed, from the template. */
 function podOf(deployment: V1Deployment, hash: string, index: number): V1Pod {
-  const name = deployment.metadata?.name ?? "";
-  const template = structuredClone(deployment.spec!.template);
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      ...template.metadata,
-      name: `${name}-${hash}-${index}`,
-      namespace: deployment.metadata?.namespace,
-      labels: { ...template.metadata?.labels, "pod-template-hash": hash },
-      ownerReferences: [
-        {
-          apiVersion: "apps/v1",
-          kind: "ReplicaSet",
-          name: `${name}-${hash}`,
-          uid: randomUUID(),
-          controller: true,
-        },
-      ],
-    },
-    spec: template.spec,
-  };
+  return replicaSetPod(deployment.spec!.template, {
+    namespace: deployment.metadata?.namespace ?? "default",
+    deployment: deployment.metadata?.name ?? "",
+    hash,
+    index,
+  });
 }
 
 const ofKind = (objects: KubernetesObject[], kind: string) =>
