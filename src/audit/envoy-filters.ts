@@ -75,7 +75,11 @@ function bodyLimit(visit: Visit, path: FieldPath, value: unknown): void {
   });
 }
 
+// Envoy's configuration nests a few levels deep; a patch nested deeper is not read further.
+const MAX_DEPTH = 64;
+
 function walk(value: unknown, path: FieldPath, parent: string | undefined, visit: Visit): void {
+  if (path.length > MAX_DEPTH) return;
   if (Array.isArray(value)) {
     value.forEach((item, index) => walk(item, [...path, index], parent, visit));
     return;

@@ -91,6 +91,12 @@ describe("EnvoyFilters", () => {
     ]);
   });
 
+  it("stop reading a patch nested deeper than Envoy's configuration goes", () => {
+    let value: object = { stream_idle_timeout: "5s" };
+    for (let depth = 0; depth < 100_000; depth += 1) value = { nested: value };
+    expect(findings(patch("NETWORK_FILTER", value))).toEqual([]);
+  });
+
   it("ignore a timeout that is not a route's, such as an ext_authz call's", () => {
     expect(
       findings(patch("HTTP_FILTER", { typed_config: { http_service: { timeout: "1s" } } })),

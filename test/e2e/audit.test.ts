@@ -245,9 +245,11 @@ describe("meshtune audit of the seeded cluster, as a user with only README's Clu
     expect(report.read.pods).toEqual({ objects: 4, pages: 1 });
   });
 
-  it("prints the table and exits 1", async () => {
-    const { code, stdout } = await meshtuneAudit(["-A"]);
+  it("prints the table, without a progress line when piped, and exits 1", async () => {
+    const { code, stdout, stderr } = await meshtuneAudit(["-A"]);
     expect(code).toBe(1);
+    // Piped, as here: no progress line.
+    expect(stderr).toBe("");
     expect(stdout).toContain("inference  Deployment/mistral-7b  profile gpu-inference\n");
     const count = (severity: string) => SEEDED.filter((f) => f.startsWith(severity)).length;
     expect(stdout.trimEnd().split("\n").at(-1)).toBe(
