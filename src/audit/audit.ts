@@ -10,7 +10,7 @@ import { floorsOf, type Floors } from "./floors.js";
 import { routeFindings } from "./gateway-routes.js";
 import { namespaceOf, type Inventory } from "./inventory.js";
 import { linkerdTimeoutFindings } from "./linkerd-timeouts.js";
-import { podHalf, type PlannedChange } from "./pod-changes.js";
+import { podHalf, type PlannedChange, type PodHalf } from "./pod-changes.js";
 import { podsState, type PodsState } from "./pod-state.js";
 import { sidecarFindings, sidecarFor } from "./sidecars.js";
 import { virtualServiceFindings } from "./virtual-services.js";
@@ -81,6 +81,70 @@ export function distinct(findings: Finding[]): Finding[] {
   );
 }
 
+interface AuditContext {
+  inventory: Inventory;
+  config: Config;
+  options: AuditOptions;
+  planes: ControlPlanes;
+  roots: string[];
+  namespaceLabels: Map<string, Record<string, string>>;
+}
+
+/** The Service-level findings and proxy drift of one workload the webhook would select. */
+function workloadFindings(
+  context: AuditContext,
+  workload: Workload,
+  half: PodHalf,
+  services: V1Service[],
+): Finding[] {
+  const { inventory, roots, planes } = context;
+  const profile = context.config.profiles.find(({ name }) => name === half.profile);
+  if (profile === undefined) throw new Error(`the plan names an unknown profile ${half.profile}`);
+  const floors = floorsOf(profile);
+  const podLabelsOf = podLabels(workload);
+  const sidecar = sidecarFor(inventory.sidecars, workload.namespace, podLabelsOf, roots);
+  const filters = envoyFiltersFor(inventory.envoyFilters, workload.namespace, podLabelsOf, roots);
+  const namespaceLabels = context.namespaceLabels.get(workload.namespace) ?? {};
+  return distinct([
+    ...services.flatMap((service) =>
+      serviceFindings(inventory, service, floors, context.options.clusterDomain),
+    ),
+    ...sidecarFindings(sidecar, floors),
+    ...filters.flatMap((filter) => envoyFilterFindings(filter, floors)),
+    ...driftFindings({ workload, namespaceLabels, planes }, half.profile, half.changes),
+  ]);
+}
+
+/** The report on one workload, or undefined when the webhook would leave its pods alone. */
+function workloadReport(context: AuditContext, workload: Workload): WorkloadReport | undefined {
+  const half = podHalf(workload, context.config);
+  if (half === undefined) return undefined;
+  const podLabelsOf = podLabels(workload);
+  const services = context.inventory.services.filter(
+    (service) =>
+      namespaceOf(service) === workload.namespace &&
+      selects(labels(service.spec?.selector), podLabelsOf),
+  );
+  const nsLabels = context.namespaceLabels.get(workload.namespace);
+  return {
+    apiVersion: workload.apiVersion,
+    kind: workload.kind,
+    namespace: workload.namespace,
+    name: workload.name,
+    profile: half.profile,
+    ...(nsLabels === undefined
+      ? {}
+      : { optedIn: nsLabels[MESHTUNE.enabledNamespaceLabel] === "true" }),
+    plannedFrom: workload.plannedFrom,
+    changes: half.changes,
+    kept: half.kept,
+    notes: half.notes,
+    pods: podsState(workload.pods),
+    services: services.map((service) => service.metadata?.name ?? ""),
+    findings: workloadFindings(context, workload, half, services),
+  };
+}
+
 /**
  * The audit, pure: for every workload the webhook would select (same engine, same config), the
  * pod half it would change, its running pods, and the Service-level objects in front of it
@@ -88,62 +152,22 @@ export function distinct(findings: Finding[]): Finding[] {
  */
 export function audit(inventory: Inventory, config: Config, options: AuditOptions): AuditReport {
   const planes = controlPlanes(inventory);
-  const roots = rootNamespaces(planes);
-  const namespaceLabels = new Map(
-    inventory.namespaces.map((ns) => [ns.metadata?.name ?? "", labels(ns.metadata?.labels)]),
-  );
+  const context: AuditContext = {
+    inventory,
+    config,
+    options,
+    planes,
+    roots: rootNamespaces(planes),
+    namespaceLabels: new Map(
+      inventory.namespaces.map((ns) => [ns.metadata?.name ?? "", labels(ns.metadata?.labels)]),
+    ),
+  };
   const workloads: WorkloadReport[] = [];
   let notSelected = 0;
   for (const workload of collectWorkloads(inventory)) {
-    const half = podHalf(workload, config);
-    if (half === undefined) {
-      notSelected += 1;
-      continue;
-    }
-    const profile = config.profiles.find(({ name }) => name === half.profile);
-    if (profile === undefined) throw new Error(`the plan names an unknown profile ${half.profile}`);
-    const floors = floorsOf(profile);
-    const podLabelsOf = podLabels(workload);
-    const services = inventory.services.filter(
-      (service) =>
-        namespaceOf(service) === workload.namespace &&
-        selects(labels(service.spec?.selector), podLabelsOf),
-    );
-    const nsLabels = namespaceLabels.get(workload.namespace);
-    const findings = distinct([
-      ...services.flatMap((service) =>
-        serviceFindings(inventory, service, floors, options.clusterDomain),
-      ),
-      ...sidecarFindings(
-        sidecarFor(inventory.sidecars, workload.namespace, podLabelsOf, roots),
-        floors,
-      ),
-      ...envoyFiltersFor(inventory.envoyFilters, workload.namespace, podLabelsOf, roots).flatMap(
-        (filter) => envoyFilterFindings(filter, floors),
-      ),
-      ...driftFindings(
-        { workload, namespaceLabels: nsLabels ?? {}, planes },
-        half.profile,
-        half.changes,
-      ),
-    ]);
-    workloads.push({
-      apiVersion: workload.apiVersion,
-      kind: workload.kind,
-      namespace: workload.namespace,
-      name: workload.name,
-      profile: half.profile,
-      ...(nsLabels === undefined
-        ? {}
-        : { optedIn: nsLabels[MESHTUNE.enabledNamespaceLabel] === "true" }),
-      plannedFrom: workload.plannedFrom,
-      changes: half.changes,
-      kept: half.kept,
-      notes: half.notes,
-      pods: podsState(workload.pods),
-      services: services.map((service) => service.metadata?.name ?? ""),
-      findings,
-    });
+    const report = workloadReport(context, workload);
+    if (report === undefined) notSelected += 1;
+    else workloads.push(report);
   }
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const finding of distinct(workloads.flatMap(({ findings }) => findings)))

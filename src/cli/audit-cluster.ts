@@ -13,7 +13,7 @@ import { AuditError } from "./audit-error.js";
 export interface ClusterScope {
   kubeconfig?: string;
   context?: string;
-  /** The namespace whose workloads are audited; undefined with allNamespaces. */
+  /** The namespace whose workloads are audited (default: the context's); ignored with allNamespaces. */
   namespace?: string;
   allNamespaces: boolean;
   /** Objects per page of each list (the apiserver's limit). */
