@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type * as Client from "@kubernetes/client-node";
 import type {
   AppsV1Api,
@@ -100,7 +103,20 @@ function failure(action: string, error: unknown, apis: Apis): AuditError {
   );
 }
 
+/** Whether the client would find any configuration; without one it would try localhost:8080. */
+function kubeconfigFound(): boolean {
+  return (
+    Boolean(process.env.KUBECONFIG) ||
+    existsSync(join(homedir(), ".kube", "config")) ||
+    Boolean(process.env.KUBERNETES_SERVICE_HOST)
+  );
+}
+
 function loadKubeConfig(module: typeof Client, scope: ClusterScope) {
+  if (scope.kubeconfig === undefined && !kubeconfigFound())
+    throw new AuditError(
+      "no kubeconfig: set KUBECONFIG, pass --kubeconfig, or audit files with -f",
+    );
   const config: KubeConfig = new module.KubeConfig();
   try {
     if (scope.kubeconfig !== undefined) config.loadFromFile(scope.kubeconfig);

@@ -236,6 +236,13 @@ describe("meshtune audit when it cannot run", () => {
     expect(stderr).toMatch(
       /^meshtune audit: cannot reach the cluster at https:\/\/127\.0\.0\.1:1 to list [a-z .]+: ECONNREFUSED; check the kubeconfig.s server and that the cluster is up\n$/,
     );
+    const home = mkdtempSync(join(tmpdir(), "meshtune-home-"));
+    const nowhere = meshtune([], undefined, { PATH: process.env.PATH, HOME: home });
+    expect(nowhere).toMatchObject({
+      code: 2,
+      stderr:
+        "meshtune audit: no kubeconfig: set KUBECONFIG, pass --kubeconfig, or audit files with -f\n",
+    });
     const context = meshtune(["--kubeconfig", kubeconfig, "--context", "prod"]);
     expect(context).toMatchObject({
       code: 2,
