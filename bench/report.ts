@@ -3,7 +3,7 @@ import type { ServerRun } from "./server.js";
 import type { Verdict } from "./targets.js";
 
 /** Columns padded to their widest cell; the first column left-aligned, the others right. */
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((cell, column) =>
     Math.max(cell.length, ...rows.map((row) => (row[column] ?? "").length)),
   );

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { auditCommand } from "./audit.js";
 import { certsCommand } from "./certs.js";
 import { demoCommand } from "./demo.js";
 import { mutateCommand } from "./mutate.js";
@@ -15,5 +16,6 @@ program.addCommand(mutateCommand());
 program.addCommand(serveCommand());
 program.addCommand(certsCommand());
 program.addCommand(demoCommand());
+program.addCommand(auditCommand());
 
 await program.parseAsync(process.argv);

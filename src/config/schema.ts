@@ -115,6 +115,33 @@ const linkerdSidecar = z
   })
   .describe("the linkerd-proxy sidecar");
 
+const streams = z.strictObject({
+  longestSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(300)
+    .describe(
+      "the longest stream (one generation) the pods serve, in seconds; no timeout may cut it",
+    ),
+});
+
+const atLeastOne = z.number().int().min(1);
+
+const floors = z.strictObject({
+  maxConnections: atLeastOne
+    .default(1000)
+    .describe("the lowest DestinationRule tcp.maxConnections that does not starve the GPU"),
+  http1MaxPendingRequests: atLeastOne
+    .default(10_000)
+    .describe("the lowest http.http1MaxPendingRequests"),
+  http2MaxRequests: atLeastOne.default(10_000).describe("the lowest http.http2MaxRequests"),
+  requestBodyBytes: quantity
+    .default("10Mi")
+    .describe("the smallest request body an EnvoyFilter buffer limit may allow"),
+});
+
 export const MESHES = ["istio", "linkerd"] as const;
 const SIGNALS = ["gpu", "dra", "runtimeClass", "inferenceLabel", "modelServer"] as const;
 
@@ -157,6 +184,12 @@ const profile = z.strictObject({
     .boolean()
     .default(false)
     .describe("add warmup hooks to recognised model-server containers"),
+  streams: streams
+    .prefault({})
+    .describe("the streams the profile's pods serve, which shutdown and the audit protect"),
+  floors: floors
+    .prefault({})
+    .describe("what `meshtune audit` expects of the Service-level objects in front of the pods"),
 });
 
 const DEFAULT_SELECTORS = [

@@ -1,4 +1,5 @@
-import type { V1Pod } from "@kubernetes/client-node";
+import { randomUUID } from "node:crypto";
+import type { V1Pod, V1PodTemplateSpec } from "@kubernetes/client-node";
 import { fixturePod } from "../fixtures/load.js";
 import type { Cluster } from "./cluster.js";
 
@@ -40,4 +41,37 @@ export async function createPod(
 export async function storedPod(cluster: Cluster, namespace: string, name: string): Promise<V1Pod> {
   const { stdout } = await cluster.kubectl(["get", "pod", name, "-n", namespace, "-o", "json"]);
   return JSON.parse(stdout) as V1Pod;
+}
+
+/**
+ * A pod of Deployment `deployment` as its ReplicaSet `<deployment>-<hash>` creates one: from the
+ * template, labelled with the hash, owned by the ReplicaSet. No controller runs in the e2e
+ * clusters, so tests create such pods themselves.
+ */
+export function replicaSetPod(
+  template: V1PodTemplateSpec,
+  where: { namespace: string; deployment: string; hash: string; index: number },
+): V1Pod {
+  const { namespace, deployment, hash, index } = where;
+  const copy = structuredClone(template);
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      ...copy.metadata,
+      name: `${deployment}-${hash}-${index}`,
+      namespace,
+      labels: { ...copy.metadata?.labels, "pod-template-hash": hash },
+      ownerReferences: [
+        {
+          apiVersion: "apps/v1",
+          kind: "ReplicaSet",
+          name: `${deployment}-${hash}`,
+          uid: randomUUID(),
+          controller: true,
+        },
+      ],
+    },
+    spec: copy.spec,
+  };
 }
