@@ -13,8 +13,11 @@ export class InvalidReviewError extends Error {
 
 type Fields = Record<string, unknown>;
 
+/** A short description of a value; maps and lists are never serialised (they may nest deeply). */
 function describeValue(value: unknown): string {
   if (value === undefined) return "missing";
+  if (Array.isArray(value)) return value.length === 0 ? "[]" : "a list";
+  if (isPlainObject(value)) return Object.keys(value).length === 0 ? "{}" : "an object";
   return String(JSON.stringify(value)).slice(0, 60);
 }
 
