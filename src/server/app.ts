@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import express, { Router, type ErrorRequestHandler, type Express } from "express";
 import type { ServerContext } from "./context.js";
-import { reviewHandler } from "./review-handler.js";
+import { refusalBeforeReview, reviewHandler } from "./review-handler.js";
 import { sendStatus } from "./status.js";
 
 /** /healthz (the process answers) and /readyz (it can take reviews), on both ports. */
@@ -56,11 +56,22 @@ function pathOf(req: IncomingMessage): string | undefined {
   return req.url?.split("?", 1)[0];
 }
 
+export interface AdmissionListeners {
+  onRequest: RequestListener;
+  /**
+   * For `Expect: 100-continue`: a review refused before its body (too large, over the budget) is
+   * answered without "100 Continue", so the client never sends the body; anything else continues.
+   */
+  onCheckContinue: RequestListener;
+}
+
+const isReview = (req: IncomingMessage) => req.method === "POST" && pathOf(req) === "/mutate";
+
 /**
- * The HTTPS server's request listener. Reviews skip Express: its per-request set-up cost more than
- * planning the pod (bench/, `npm run bench`); the probes, 404s and 405s go through it.
+ * The HTTPS server's request listeners. Reviews skip Express: its per-request set-up cost more
+ * than planning the pod (bench/, `npm run bench`); the probes, 404s and 405s go through it.
  */
-export function createAdmissionApp(context: ServerContext): RequestListener {
+export function createAdmissionApp(context: ServerContext): AdmissionListeners {
   const review = reviewHandler(context);
   const app = newApp(context);
   app.all("/mutate", (_req, res) => {
@@ -71,13 +82,20 @@ export function createAdmissionApp(context: ServerContext): RequestListener {
     sendStatus(res, 404, `nothing at ${req.method} ${req.path}; the webhook path is POST /mutate`),
   );
   app.use(statusOnError);
-  return (req, res) => {
-    if (req.method === "POST" && pathOf(req) === "/mutate") {
+  const onRequest: RequestListener = (req, res) => {
+    if (isReview(req)) {
       closeWhileDraining(context, res);
       void review(req, res);
     } else {
       app(req, res);
     }
+  };
+  return {
+    onRequest,
+    onCheckContinue: (req, res) => {
+      if (!isReview(req) || refusalBeforeReview(context, req) === undefined) res.writeContinue();
+      onRequest(req, res);
+    },
   };
 }
 

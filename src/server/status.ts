@@ -31,6 +31,9 @@ export function sendJson(res: ServerResponse, code: number, body: unknown): void
  * so whoever created the pod learns what went wrong.
  */
 export function sendStatus(res: ServerResponse, code: number, message: string): void {
-  const status: V1Status = { apiVersion: "v1", kind: "Status", status: "Failure", code, message };
-  sendJson(res, code, status);
+  sendJson(res, code, failureStatus(code, message));
+}
+
+export function failureStatus(code: number, message: string): V1Status {
+  return { apiVersion: "v1", kind: "Status", status: "Failure", code, message };
 }

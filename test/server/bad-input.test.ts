@@ -2,7 +2,7 @@ import { request } from "node:https";
 import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podCreationReview } from "../../src/admission/request.js";
-import { MAX_BODY_BYTES } from "../../src/server/body.js";
+import { MAX_BODY_BYTES } from "../../src/server/limits.js";
 import { type ClientResponse, send, sendJson } from "../../src/server/client.js";
 import { fixturePod } from "../fixtures/load.js";
 import { metricValue, scrape, startHarness, type Harness } from "./harness.js";
@@ -113,12 +113,12 @@ describe("bodies meshtune cannot read", () => {
     expect(response.status).toBe(200);
   });
 
-  it("answers 413 as soon as a body declared over 7 MiB starts, without waiting for it", async () => {
+  it("answers 413 as soon as a body declared over 4 MiB starts, without waiting for it", async () => {
     const headers = { "Content-Type": "application/json", "Content-Length": MAX_BODY_BYTES + 1 };
     await expect(sendUnfinished(headers, Buffer.alloc(1024, " "), false)).resolves.toBe(413);
   });
 
-  it("answers 413 once a streamed body of unknown length passes 7 MiB", async () => {
+  it("answers 413 once a streamed body of unknown length passes 4 MiB", async () => {
     const headers = { "Content-Type": "application/json", "Transfer-Encoding": "chunked" };
     await expect(sendUnfinished(headers, Buffer.alloc(64 * 1024, " "), true)).resolves.toBe(413);
   });

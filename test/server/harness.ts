@@ -23,6 +23,12 @@ import {
 } from "../../src/server/server.js";
 
 export const LOOPBACK = "127.0.0.1";
+
+/**
+ * The review thread runs compiled JavaScript: a worker thread cannot load src/'s TypeScript, so
+ * servers started from src/ use the build `npm test` makes before it runs the tests.
+ */
+export const REVIEW_WORKER = new URL("../../dist/server/review-worker.js", import.meta.url);
 export const SHIPPED_CONFIG = readFileSync(DEFAULT_CONFIG_PATH, "utf8");
 
 export interface ServingCerts {
@@ -125,6 +131,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     tlsDir,
     configPath: join(configDir, "meshtune.yaml"),
     logger: pino({ level: "debug" }, sink),
+    reviewWorker: REVIEW_WORKER,
     ...overrides,
   });
   return {
