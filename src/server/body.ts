@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { jsonSyntaxProblem } from "../json-syntax.js";
 import type { BodyBudget } from "./body-budget.js";
+import { readFairly } from "./fair-read.js";
 import { MAX_BODY_BYTES, RETRY_AFTER_SECONDS } from "./limits.js";
 import { HttpError } from "./status.js";
 
@@ -67,13 +68,17 @@ export function readBody(
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const stop = (error: Error) => {
-      req.off("data", onData).off("end", onEnd).off("close", onClose);
+    const detach = () => {
+      stopReading();
+      req.off("end", onEnd).off("close", onClose);
       signal.removeEventListener("abort", onAbort);
+    };
+    const stop = (error: Error) => {
+      detach();
       budget.give(size);
       reject(error);
     };
-    const onData = (chunk: Buffer) => {
+    const stopReading = readFairly(req, (chunk) => {
       if (size + chunk.length > MAX_BODY_BYTES) {
         stop(tooLarge(`more than ${MAX_BODY_BYTES}`));
       } else if (!budget.take(chunk.length, small)) {
@@ -82,10 +87,9 @@ export function readBody(
         size += chunk.length;
         chunks.push(chunk);
       }
-    };
+    });
     const onEnd = () => {
-      req.off("close", onClose);
-      signal.removeEventListener("abort", onAbort);
+      detach();
       let released = false;
       const release = () => {
         if (!released) budget.give(size);
@@ -97,7 +101,7 @@ export function readBody(
       stop(new HttpError(400, "the client closed the connection before sending the whole body"));
     const onAbort = () =>
       stop(new HttpError(408, `the review did not arrive within ${timeoutMs} ms`));
-    req.on("data", onData).once("end", onEnd).once("close", onClose);
+    req.once("end", onEnd).once("close", onClose);
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }

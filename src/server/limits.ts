@@ -50,6 +50,13 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DISCARD_BYTES = 16 * MIB;
 export const LINGER_MS = 2000;
 
+/**
+ * Refused bodies read and dropped at once. Past it, under a flood of them, the rest are not read
+ * at all (reading junk costs the TLS decryption of every byte): they get the answer, then the
+ * connection waits LINGER_MS and closes.
+ */
+export const DRAINS_AT_ONCE = 16;
+
 /** The review thread, which plans bodies over INLINE_BODY_BYTES. */
 export const REVIEW_THREAD = {
   /** Its heap: a 4 MiB body of the densest JSON meshtune accepts needs about 30 MB. */

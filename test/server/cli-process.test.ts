@@ -10,12 +10,18 @@ import fastJsonPatch, { type Operation } from "fast-json-patch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { podCreationReview } from "../../src/admission/request.js";
-import { writeCertificateFiles } from "../../src/certs/write.js";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
 import { send } from "../../src/server/client.js";
 import { compileMeshtune } from "../build-meshtune.js";
 import { fixturePod } from "../fixtures/load.js";
-import { eventually, LOOPBACK, loopbackCerts, metricValue, type LogLine } from "./harness.js";
+import {
+  eventually,
+  LOOPBACK,
+  loopbackCerts,
+  metricValue,
+  tlsDirectory,
+  type LogLine,
+} from "./harness.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const certs = loopbackCerts();
@@ -25,12 +31,7 @@ let tlsDir: string;
 // The server runs as users run it: `meshtune serve`, compiled from src/ for this file.
 beforeAll(async () => {
   build = await compileMeshtune("meshtune-serve-test-");
-  tlsDir = mkdtempSync(join(tmpdir(), "meshtune-serve-tls-"));
-  writeCertificateFiles(tlsDir, {
-    caCert: certs.ca.cert,
-    cert: certs.serving.cert,
-    key: certs.serving.key,
-  });
+  tlsDir = tlsDirectory(certs, "meshtune-serve-tls-");
 }, 120_000);
 const children: ChildProcess[] = [];
 afterAll(() => {

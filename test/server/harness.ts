@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { generateCA, generateServingCert, type CertificatePair } from "../../src/certs/generate.js";
+import { writeCertificateFiles } from "../../src/certs/write.js";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
 import {
   SERVER_DEFAULTS,
@@ -69,6 +70,17 @@ export function writeMountedVolume(dir: string, files: Record<string, string>): 
     if (!existsSync(join(dir, name))) symlinkSync(join("..data", name), join(dir, name));
   }
   if (previous !== undefined) rmSync(join(dir, previous), { recursive: true });
+}
+
+/** A new directory holding tls.crt, tls.key and ca.crt, as `meshtune serve --tls-dir` reads them. */
+export function tlsDirectory(certs: ServingCerts, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeCertificateFiles(dir, {
+    caCert: certs.ca.cert,
+    cert: certs.serving.cert,
+    key: certs.serving.key,
+  });
+  return dir;
 }
 
 export function writeTls(dir: string, certs: ServingCerts): void {

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { connect, type TLSSocket } from "node:tls";
 import { LOOPBACK } from "./harness.js";
 
@@ -9,12 +10,14 @@ export interface RawResponse {
   body: string;
 }
 
-/** A TLS connection to the server, for requests written byte by byte. */
-export function rawConnection(port: number, ca: string): Promise<TLSSocket> {
+/**
+ * A TLS connection to the server, for requests written byte by byte; over `tcp` when given (a
+ * TLS socket cannot send a TCP reset itself).
+ */
+export function rawConnection(port: number, ca: string, tcp?: Socket): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: LOOPBACK, port, ca, servername: "localhost" }, () =>
-      resolve(socket),
-    );
+    const options = { host: LOOPBACK, port, ca, servername: "localhost", socket: tcp };
+    const socket = connect(options, () => resolve(socket));
     socket.once("error", reject);
   });
 }
@@ -51,7 +54,7 @@ export function readResponse(socket: TLSSocket): Promise<RawResponse> {
         );
         const length = Number(headers["content-length"] ?? 0);
         if (received.length - end - 4 < length) return;
-        socket.off("data", onData).off("error", onError).off("end", onEnd);
+        socket.off("data", onData).off("error", onError).off("end", onEnd).off("close", onEnd);
         statusLines.push(statusLine);
         const body = received.subarray(end + 4, end + 4 + length).toString("utf8");
         resolve({ status, statusLines, headers, body });
@@ -60,7 +63,7 @@ export function readResponse(socket: TLSSocket): Promise<RawResponse> {
     };
     const onError = (error: Error) => reject(error);
     const onEnd = () => reject(new Error("the connection ended before a whole response"));
-    socket.on("data", onData).once("error", onError).once("end", onEnd);
+    socket.on("data", onData).once("error", onError).once("end", onEnd).once("close", onEnd);
   });
 }
 
