@@ -1,4 +1,5 @@
 import { isPlainObject } from "../plain-object.js";
+import { podShapeProblem } from "./pod-shape.js";
 import {
   ADMISSION_API_VERSIONS,
   type AdmissionApiVersion,
@@ -72,6 +73,10 @@ export function readReview(body: unknown): AdmissionReviewRequest {
   // DELETE carries the old object only; every other operation must carry the new one.
   if (operation !== "DELETE")
     requireObject(request.object, "request.object", "the object being admitted");
+  if (kind.kind === "Pod" && kind.group === "" && operation === "CREATE") {
+    const problem = podShapeProblem(request.object, "request.object");
+    if (problem) throw new InvalidReviewError(`${problem}; the apiserver never sends such a pod`);
+  }
   return {
     apiVersion: review.apiVersion as AdmissionApiVersion,
     kind: "AdmissionReview",
