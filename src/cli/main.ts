@@ -8,11 +8,20 @@ import { serveCommand } from "./serve.js";
 const program = new Command("meshtune")
   .description("Fits Istio and Linkerd sidecars to GPU and model-serving pods")
   .version("0.1.0")
-  .showHelpAfterError();
+  .showHelpAfterError("(add --help for usage)");
 
 program.addCommand(mutateCommand());
 program.addCommand(serveCommand());
 program.addCommand(certsCommand());
 program.addCommand(demoCommand());
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Each command explains the failures it expects; this is for the ones it does not: still one
+  // line, never a stack trace.
+  process.stderr.write(
+    `meshtune: ${(error as Error).message ?? String(error)}; this is a bug in meshtune, please report it\n`,
+  );
+  process.exitCode = 1;
+}

@@ -1,4 +1,4 @@
-import { Composer, Parser, type CST, type Document } from "yaml";
+import { Composer, Parser, type CST, type Document, type YAMLError } from "yaml";
 import { GO_YAML } from "./go-yaml.js";
 import {
   depthProblem,
@@ -13,7 +13,8 @@ export interface YamlLimits extends ParseLimits {
   maxAliases: number;
 }
 
-export type ParsedDocuments = { documents: Document.Parsed[] } | Refused;
+/** The documents of a stream, or why there are none; `document` says which one (from 1) broke a limit. */
+export type ParsedDocuments = { documents: Document.Parsed[] } | (Refused & { document?: number });
 
 /**
  * How deeply a CST token nests, walked with an explicit stack: the yaml library composes
@@ -56,8 +57,12 @@ export function parseYamlDocumentsWithin(
   const tooLarge = sizeProblem(text, limits);
   if (tooLarge) return tooLarge;
   const tokens = Array.from(new Parser().parse(text));
-  if (tokens.some((token) => tokenDepth(token, limits.maxDepth) > limits.maxDepth)) {
-    return depthProblem(limits);
+  let document = 0;
+  for (const token of tokens) {
+    if (token.type === "document") document++;
+    if (tokenDepth(token, limits.maxDepth) > limits.maxDepth) {
+      return { ...depthProblem(limits), document: Math.max(document, 1) };
+    }
   }
   return { documents: Array.from(new Composer(options).compose(tokens)) };
 }
@@ -77,13 +82,31 @@ export function documentValue(document: Document.Parsed, maxAliases: number): Pa
   }
 }
 
+/**
+ * A YAML error as the end of a sentence: its reason and position, without the excerpt of the
+ * source the yaml library appends after a colon.
+ */
+export function yamlErrorReason(error: YAMLError, source?: string): string {
+  const [first = ""] = error.message.split("\n");
+  const why = first.replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "");
+  const position =
+    error.linePos?.[0] ?? (source === undefined ? undefined : linePos(source, error.pos[0]));
+  return position ? `${why} (line ${position.line}, column ${position.col})` : why;
+}
+
+function linePos(source: string, offset: number): { line: number; col: number } {
+  const before = source.slice(0, offset);
+  const line = before.split("\n").length;
+  return { line, col: offset - before.lastIndexOf("\n") };
+}
+
 /** The first document of a YAML value as go-yaml reads it (Istio reads annotations so), within limits. */
 export function parseYamlWithin(text: string, limits: YamlLimits): Parsed {
   const parsed = parseYamlDocumentsWithin(text, limits);
-  if ("problem" in parsed) return parsed;
+  if ("problem" in parsed) return { problem: parsed.problem, overLimit: parsed.overLimit };
   const [document] = parsed.documents;
   if (document === undefined) return { value: null };
   const [error] = document.errors;
-  if (error) return { problem: `does not parse as YAML (${error.message.split("\n")[0]})` };
+  if (error) return { problem: `does not parse as YAML (${yamlErrorReason(error)})` };
   return documentValue(document, limits.maxAliases);
 }

@@ -32,6 +32,11 @@ describe("parsing YAML within limits", () => {
     });
   });
 
+  it("says which document of a stream nests too deeply", () => {
+    const stream = `a: 1\n---\nb: 2\n---\nc: ${"[".repeat(9)}${"]".repeat(9)}\n`;
+    expect(parseYamlDocumentsWithin(stream, limits)).toMatchObject({ document: 3 });
+  });
+
   it("survives nesting that aborts the yaml library's recursive composer (issue 11)", () => {
     const bomb = "[".repeat(30_000) + "1" + "]".repeat(30_000);
     expect(parseYamlWithin(bomb, { ...limits, maxBytes: 1024 * 1024 })).toMatchObject({
