@@ -226,4 +226,22 @@ describe("meshtune demo", () => {
     expect(stdout.endsWith("server stopped.\n")).toBe(true);
     expect(statSync(join(certsDir, "tls.key")).mode & 0o777).toBe(0o600);
   });
+
+  // Issue 11: `npm start -- --file` failed on any multi-document file, every Helm render included.
+  it("sends each pod a multi-document file creates, as Helm renders them", async () => {
+    const certsDir = join(mkdtempSync(join(tmpdir(), "meshtune-demo-")), "certs");
+    const render = join(ROOT, "test", "fixtures", "renders", "production-stack.yaml");
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      join(build, "cli", "main.js"),
+      ...["demo", "--port", "0", "--certs-dir", certsDir, "--file", render],
+      ...["--config", DEFAULT_CONFIG_PATH],
+    ]);
+    const requests = stdout.split("\n").filter((line) => line.startsWith("request "));
+    expect(requests).toEqual([
+      "request       AdmissionReview admission.k8s.io/v1, CREATE pod inference/vllm-deployment-router-* from document 2 (Deployment/vllm-deployment-router)",
+      "request       AdmissionReview admission.k8s.io/v1, CREATE pod inference/vllm-llama3-deployment-vllm-* from document 3 (Deployment/vllm-llama3-deployment-vllm)",
+    ]);
+    expect(stdout).toContain("allowed: true, uid echoed: true, profile: none\n");
+    expect(stdout).toContain("allowed: true, uid echoed: true, profile: gpu-inference\n");
+  });
 });
