@@ -6,7 +6,16 @@ import { isPlainObject } from "../plain-object.js";
  * bodies sent to the webhook by anything else, may not be. A check returns why the value at
  * `path` is wrong, or undefined.
  */
-type Check = (value: unknown, path: string) => string | undefined;
+type Check = (value: unknown, path: Path) => string | undefined;
+
+/**
+ * Where a value is: its parent's path and its key. Spelled out (`spec.containers[0].args[1]`)
+ * only for a message, as a pod has thousands of fields and nearly all of them are fine.
+ */
+interface Path {
+  parent?: Path;
+  key: string | number;
+}
 
 /** What a value is, for a message: `the number 8000`, `a list`. */
 function what(value: unknown): string {
@@ -18,11 +27,19 @@ function what(value: unknown): string {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const child = (path: string, key: string) =>
-  NAME.test(key) ? `${path}${path === "" ? "" : "."}${key}` : `${path}[${JSON.stringify(key)}]`;
 
-function wrong(path: string, value: unknown, noun: string): string {
-  return value === undefined ? `${path} is missing` : `${path} is ${what(value)}, not ${noun}`;
+/** The path as text; the root's key is the prefix it was given, already spelled. */
+function spelled(path: Path): string {
+  if (path.parent === undefined) return String(path.key);
+  const parent = spelled(path.parent);
+  if (typeof path.key === "number") return `${parent}[${path.key}]`;
+  if (!NAME.test(path.key)) return `${parent}[${JSON.stringify(path.key)}]`;
+  return parent === "" ? path.key : `${parent}.${path.key}`;
+}
+
+function wrong(path: Path, value: unknown, noun: string): string {
+  const where = spelled(path) || "the object";
+  return value === undefined ? `${where} is missing` : `${where} is ${what(value)}, not ${noun}`;
 }
 
 function kind(accepts: (value: unknown) => boolean, noun: string): Check {
@@ -46,7 +63,7 @@ function listOf(check: Check): Check {
   return (value, path) => {
     if (!Array.isArray(value)) return wrong(path, value, "a list");
     for (const [index, item] of value.entries()) {
-      const problem = check(item, `${path}[${index}]`);
+      const problem = check(item, { parent: path, key: index });
       if (problem) return problem;
     }
     return undefined;
@@ -57,7 +74,7 @@ function mapOf(check: Check): Check {
   return (value, path) => {
     if (!isPlainObject(value)) return wrong(path, value, "a mapping");
     for (const [key, item] of Object.entries(value)) {
-      const problem = check(item, child(path, key));
+      const problem = check(item, { parent: path, key });
       if (problem) return problem;
     }
     return undefined;
@@ -65,10 +82,11 @@ function mapOf(check: Check): Check {
 }
 
 function fields(shape: Record<string, Check>): Check {
+  const entries = Object.entries(shape);
   return (value, path) => {
-    if (!isPlainObject(value)) return wrong(path || "the object", value, "a mapping");
-    for (const [key, check] of Object.entries(shape)) {
-      const problem = check(value[key], child(path, key));
+    if (!isPlainObject(value)) return wrong(path, value, "a mapping");
+    for (const [key, check] of entries) {
+      const problem = check(value[key], { parent: path, key });
       if (problem) return problem;
     }
     return undefined;
@@ -121,5 +139,5 @@ const podShape = fields({
  * first field that is wrong by its path under `path`; undefined when it is one.
  */
 export function podShapeProblem(pod: unknown, path = ""): string | undefined {
-  return podShape(pod, path);
+  return podShape(pod, { key: path });
 }

@@ -13,10 +13,11 @@ const MIB = 1024 * KIB;
 export const MAX_BODY_BYTES = 4 * MIB;
 
 /**
- * Bodies up to this size are planned on the event loop, which takes a few milliseconds at worst;
- * larger ones are planned on the review thread, so no body blocks the event loop for long.
+ * Bodies up to this size are planned on the event loop: at most about 10 ms for the most costly
+ * shapes (`npm run bench:blocking`); larger ones are planned on the review thread, so no body
+ * holds the event loop for long. Most pod reviews are smaller.
  */
-export const INLINE_BODY_BYTES = 32 * KIB;
+export const INLINE_BODY_BYTES = 8 * KIB;
 
 /**
  * Bytes of request bodies held in memory at once, across all connections. With the review
