@@ -19,8 +19,16 @@ export interface Target {
 export type Tally = Record<string, number>;
 
 export interface Attack {
+  /** Resolves once every attacker has its first connection open: the attack is in full swing. */
+  ready: Promise<void>;
   /** Stops the attack and closes everything it opened. */
   stop(): Promise<Tally>;
+}
+
+/** What one attacker's loop is told: whether to go on, and where to say it got connected. */
+interface Attacker {
+  live(): boolean;
+  connected(): void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -31,17 +39,32 @@ function outcomeOf(error: unknown): string {
 }
 
 /** `concurrency` loops each running `once` until stopped; every result is tallied. */
-function loop(concurrency: number, once: (live: () => boolean) => Promise<string>): Attack {
+function loop(concurrency: number, once: (attacker: Attacker) => Promise<string>): Attack {
   const tally: Tally = {};
   let running = true;
-  const live = () => running;
+  let connected = 0;
+  let isReady = () => {};
+  const ready = new Promise<void>((resolve) => (isReady = resolve));
   const workers = Array.from({ length: concurrency }, async () => {
+    let first = true;
+    const attacker: Attacker = {
+      live: () => running,
+      connected: () => {
+        if (!first) return;
+        first = false;
+        connected++;
+        if (connected === concurrency) isReady();
+      },
+    };
     while (running) {
-      const outcome = await once(live).catch(outcomeOf);
+      const outcome = await once(attacker).catch(outcomeOf);
+      // An attacker that never says it connected counts as connected once it has an outcome.
+      attacker.connected();
       tally[outcome] = (tally[outcome] ?? 0) + 1;
     }
   });
   return {
+    ready,
     stop: async () => {
       running = false;
       await Promise.all(workers);
@@ -69,8 +92,14 @@ function writeAll(socket: TLSSocket, body: Buffer): Promise<void> {
 }
 
 /** One request on a new connection; its answer's status, or how the connection failed. */
-async function rawRequest(target: Target, head: string, body: Buffer): Promise<string> {
+async function rawRequest(
+  target: Target,
+  head: string,
+  body: Buffer,
+  attacker: Attacker,
+): Promise<string> {
   const socket = await rawConnection(target.port, target.ca);
+  attacker.connected();
   try {
     const answer = readResponse(socket);
     socket.write(head);
@@ -110,7 +139,7 @@ export function nestedAnnotations(target: Target, concurrency: number): Attack {
     const response = await sendJson(`${target.url}/mutate`, body, { ca: target.ca, agent });
     return String(response.status);
   });
-  return { stop: () => attack.stop().finally(() => agent.destroy()) };
+  return { ready: attack.ready, stop: () => attack.stop().finally(() => agent.destroy()) };
 }
 
 /** Valid JSON that is no AdmissionReview, exactly at the body limit (issue 11, item 2). */
@@ -118,16 +147,17 @@ export function junkBodies(target: Target, concurrency: number): Attack {
   const values = "1,".repeat(MAX_BODY_BYTES / 2 - 2);
   const body = Buffer.alloc(MAX_BODY_BYTES, " ");
   body.write(`[${values}1]`);
-  return loop(concurrency, () => rawRequest(target, postHead(body.length), body));
+  return loop(concurrency, (attacker) => rawRequest(target, postHead(body.length), body, attacker));
 }
 
 /** Connections that send their headers a few bytes at a time and never finish them. */
 export function slowHeaders(target: Target, connections: number): Attack {
-  return loop(connections, async (live) => {
+  return loop(connections, async (attacker) => {
     const socket = await rawConnection(target.port, target.ca);
+    attacker.connected();
     const closed = new Promise<string>((resolve) => socket.once("close", () => resolve("closed")));
     socket.write("POST /mutate HTTP/1.1\r\nHost: localhost\r\n");
-    while (live() && !socket.destroyed) {
+    while (attacker.live() && !socket.destroyed) {
       socket.write("X-Slow: 1\r\n");
       await sleep(200);
     }
@@ -139,14 +169,15 @@ export function slowHeaders(target: Target, connections: number): Attack {
 /** Connections that declare a body and send it a few bytes at a time; half small, half large. */
 export function slowBodies(target: Target, connections: number): Attack {
   let count = 0;
-  return loop(connections, async (live) => {
+  return loop(connections, async (attacker) => {
     const socket = await rawConnection(target.port, target.ca);
+    attacker.connected();
     const answer = readResponse(socket).then(
       (response) => String(response.status),
       () => "closed",
     );
     socket.write(postHead(count++ % 2 === 0 ? 16 * 1024 : 1024 * 1024));
-    while (live() && !socket.destroyed && socket.writable) {
+    while (attacker.live() && !socket.destroyed && socket.writable) {
       socket.write('{"padding":"' + "x".repeat(64));
       await Promise.race([sleep(200), answer]);
     }
@@ -186,6 +217,7 @@ export async function idleConnections(target: Target, count: number): Promise<At
     await Promise.all(Array.from({ length: Math.min(parallel, count - started) }, open));
   }
   return {
+    ready: Promise.resolve(),
     stop: async () => {
       stopping = true;
       for (const socket of sockets) socket.destroy();
@@ -197,9 +229,10 @@ export async function idleConnections(target: Target, count: number): Promise<At
 /** Bodies cut off by a TCP reset after their first MiB. */
 export function resetsMidBody(target: Target, concurrency: number): Attack {
   const first = Buffer.alloc(1024 * 1024, " ");
-  return loop(concurrency, async () => {
+  return loop(concurrency, async (attacker) => {
     const tcp = createConnection({ host: LOOPBACK, port: target.port });
     const socket = await rawConnection(target.port, target.ca, tcp);
+    attacker.connected();
     socket.write(postHead(3 * 1024 * 1024));
     await new Promise<void>((resolve) => socket.write(first, () => resolve()));
     tcp.resetAndDestroy();
@@ -215,7 +248,9 @@ export function invalidUtf8(target: Target, concurrency: number): Attack {
   const body = Buffer.concat([Buffer.from(before), garbage, Buffer.from(after)]);
   const head = postHead(body.length, { "X-Note": "\u00ff\u00fe" });
   const headBytes = Buffer.from(head, "latin1");
-  return loop(concurrency, () => rawRequest(target, "", Buffer.concat([headBytes, body])));
+  return loop(concurrency, (attacker) =>
+    rawRequest(target, "", Buffer.concat([headBytes, body]), attacker),
+  );
 }
 
 /** Requests with thousands of headers: past the header size limit, and just within it. */
@@ -225,5 +260,5 @@ export function manyHeaders(target: Target, concurrency: number): Attack {
     Object.fromEntries(Array.from({ length: count }, (_, index) => [`x${index}`, "1"]));
   const heads = [postHead(body.length, headers(5000)), postHead(body.length, headers(1500))];
   let next = 0;
-  return loop(concurrency, () => rawRequest(target, heads[next++ % 2]!, body));
+  return loop(concurrency, (attacker) => rawRequest(target, heads[next++ % 2]!, body, attacker));
 }

@@ -30,7 +30,8 @@ import { makeMemoryCgroup, type MemoryCgroup } from "./memory-cgroup.js";
 const LIMIT = 256 * 1024 * 1024;
 // Generous against the apiserver's timeoutSeconds, and far below it; the machine runs other work.
 const ANSWER_WITHIN_MS = 1000;
-const RAMP_MS = 1500;
+// Once every attacker is connected, the attack runs this long before the first real review.
+const RAMP_MS = 1000;
 
 const run = promisify(execFile);
 const certs = loopbackCerts();
@@ -100,6 +101,7 @@ async function endure(name: string, start: () => Attack | Promise<Attack>): Prom
   cgroup?.resetPeak();
   server.resetPeakRss();
   const attack = await start();
+  await attack.ready;
   await new Promise((resolve) => setTimeout(resolve, RAMP_MS));
   const during: number[] = [];
   for (let probe = 0; probe < 3; probe++) during.push(await realReview());
