@@ -59,7 +59,7 @@ const SHAPES: Record<string, (n: number) => V1Pod> = {
   "YAML proxy config + containers": (n) =>
     pod(
       { containers: [vllm(), ...Array.from({ length: n }, () => ({}) as V1Container)] },
-      { "proxy.istio.io/config": `[${"1,".repeat(2040)}1]` },
+      { "proxy.istio.io/config": `[${"1,".repeat(1020)}1]` },
     ),
   "deep JSON warmup annotation": (n) =>
     pod(

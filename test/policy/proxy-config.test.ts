@@ -33,7 +33,7 @@ describe("a proxy.istio.io/config over meshtune's limits", () => {
     expect(proxyConfigChanges(pod)).toEqual([]);
     expect(planPod(pod, target, config).warnings).toContainEqual(
       expect.stringMatching(
-        /^kept proxy\.istio\.io\/config: it is \d+(\.\d)? KiB, over the 4 KiB limit \(Istio refuses the pod if it is invalid\)$/,
+        /^kept proxy\.istio\.io\/config: it is \d+(\.\d)? KiB, over the 2 KiB limit \(Istio refuses the pod if it is invalid\)$/,
       ),
     );
   });
