@@ -76,7 +76,7 @@ function podOf(manifest: Manifest, label: string): DemoPod | undefined {
 function readPods(file: string): DemoPod[] {
   const documents = readDocuments(readFileSync(file, "utf8"), shown(file));
   const pods = documents.flatMap(({ index, yaml, value }) => {
-    const label = documentLabel(index, yaml);
+    const label = `${shown(file)}: ${documentLabel(index, yaml)}`;
     const manifests =
       value?.kind === "List" && Array.isArray(value.items) ? value.items : value ? [value] : [];
     return manifests.flatMap((manifest) =>

@@ -9,9 +9,9 @@ type ProxyConfig = Record<string, unknown>;
 
 /**
  * What meshtune reads of a pod's proxy.istio.io/config. A ProxyConfig override is a handful of
- * fields (Istio's documented examples are a few lines): 2 KiB holds dozens of them and keeps the yaml
- * library, which takes up to 2.5 µs a byte, within a few milliseconds on the event loop; 32
- * levels is far deeper than any ProxyConfig field nests.
+ * fields (Istio's documented examples are a few lines): 2 KiB holds dozens of them and keeps the
+ * yaml library, which takes up to 2.5 µs a byte, within a few milliseconds on the event loop;
+ * 32 levels is far deeper than any ProxyConfig field nests.
  */
 export const PROXY_CONFIG_LIMITS: YamlLimits = {
   maxBytes: 2 * 1024,

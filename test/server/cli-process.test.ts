@@ -238,8 +238,8 @@ describe("meshtune demo", () => {
     ]);
     const requests = stdout.split("\n").filter((line) => line.startsWith("request "));
     expect(requests).toEqual([
-      "request       AdmissionReview admission.k8s.io/v1, CREATE pod inference/vllm-deployment-router-* from document 2 (Deployment/vllm-deployment-router)",
-      "request       AdmissionReview admission.k8s.io/v1, CREATE pod inference/vllm-llama3-deployment-vllm-* from document 3 (Deployment/vllm-llama3-deployment-vllm)",
+      "request       AdmissionReview admission.k8s.io/v1, CREATE pod inference/vllm-deployment-router-* from test/fixtures/renders/production-stack.yaml: document 2 (Deployment/vllm-deployment-router)",
+      "request       AdmissionReview admission.k8s.io/v1, CREATE pod inference/vllm-llama3-deployment-vllm-* from test/fixtures/renders/production-stack.yaml: document 3 (Deployment/vllm-llama3-deployment-vllm)",
     ]);
     expect(stdout).toContain("allowed: true, uid echoed: true, profile: none\n");
     expect(stdout).toContain("allowed: true, uid echoed: true, profile: gpu-inference\n");
