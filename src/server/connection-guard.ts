@@ -11,12 +11,6 @@ interface Tracked {
   idleTimer?: NodeJS.Timeout;
 }
 
-export interface ConnectionGuard {
-  /** Every connection still open, least recently active first. */
-  sockets(): Iterable<Socket>;
-  size(): number;
-}
-
 const key = (socket: { remoteAddress?: string; remotePort?: number }) =>
   `${socket.remoteAddress ?? ""}|${socket.remotePort ?? ""}`;
 
@@ -32,7 +26,7 @@ export function guardConnections(
   max: number,
   firstRequestMs: number,
   metrics: Metrics,
-): ConnectionGuard {
+): void {
   // A Map keeps insertion order: re-inserting on activity makes its first entry the least recent.
   const open = new Map<string, Tracked>();
   const touch = (id: string, tracked: Tracked) => {
@@ -83,8 +77,4 @@ export function guardConnections(
     });
   };
   server.on("request", onRequest).on("checkContinue", onRequest);
-  return {
-    sockets: () => [...open.values()].map((tracked) => tracked.socket),
-    size: () => open.size,
-  };
 }

@@ -56,6 +56,7 @@ export function answerBeforeBodyEnds(
     Connection: "close",
   });
   res.write(text);
-  if (req.complete) res.end();
+  // A body that ended, or whose connection is gone (a client that reset it), has nothing left.
+  if (req.complete || req.socket.destroyed) res.end();
   else dropRest(req, () => res.end());
 }
