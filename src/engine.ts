@@ -10,8 +10,18 @@ export interface Mutation {
   patch: Operation[];
 }
 
-/** request → classify → plan → patch, for one pod or pod template. */
-export function mutatePod(pod: PodShape, target: Target, config: Config, base = ""): Mutation {
-  const plan = planPod(pod, target, config);
+/**
+ * request → classify → plan → patch, for one pod or pod template. Planning sees `view`, the pod
+ * as it will be created (for a workload's template, with the labels its controller adds); the
+ * patch is built against `pod`, the object it applies to.
+ */
+export function mutatePod(
+  pod: PodShape,
+  target: Target,
+  config: Config,
+  base = "",
+  view: PodShape = pod,
+): Mutation {
+  const plan = planPod(view, target, config);
   return { plan, patch: buildPatch(pod, plan.changes, base) };
 }

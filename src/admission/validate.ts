@@ -1,4 +1,5 @@
 import { isPlainObject } from "../plain-object.js";
+import { podShapeProblem } from "./pod-shape.js";
 import {
   ADMISSION_API_VERSIONS,
   type AdmissionApiVersion,
@@ -13,8 +14,11 @@ export class InvalidReviewError extends Error {
 
 type Fields = Record<string, unknown>;
 
+/** A short description of a value; maps and lists are never serialised (they may nest deeply). */
 function describeValue(value: unknown): string {
   if (value === undefined) return "missing";
+  if (Array.isArray(value)) return value.length === 0 ? "[]" : "a list";
+  if (isPlainObject(value)) return Object.keys(value).length === 0 ? "{}" : "an object";
   return String(JSON.stringify(value)).slice(0, 60);
 }
 
@@ -69,6 +73,10 @@ export function readReview(body: unknown): AdmissionReviewRequest {
   // DELETE carries the old object only; every other operation must carry the new one.
   if (operation !== "DELETE")
     requireObject(request.object, "request.object", "the object being admitted");
+  if (kind.kind === "Pod" && kind.group === "" && operation === "CREATE") {
+    const problem = podShapeProblem(request.object, "request.object");
+    if (problem) throw new InvalidReviewError(`${problem}; the apiserver never sends such a pod`);
+  }
   return {
     apiVersion: review.apiVersion as AdmissionApiVersion,
     kind: "AdmissionReview",

@@ -1,7 +1,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
-import { parse } from "yaml";
 import { ISTIO } from "../policy/meshes/istio.js";
 import { LINKERD } from "../policy/meshes/linkerd.js";
+import { parseYamlWithin, type YamlLimits } from "../parse/yaml.js";
 import { labels, record, text } from "./fields.js";
 import type { Finding, ObjectRef, Severity } from "./finding.js";
 import { namespaceOf, type Inventory } from "./inventory.js";
@@ -39,6 +39,18 @@ export interface ControlPlanes {
 
 const REVISION = "istio.io/rev";
 
+/**
+ * What the audit reads of linkerd-config's `values`: the chart's values, a few hundred lines
+ * nested a few levels. A ConfigMap holds at most 1 MiB; 64 levels is far deeper than the chart.
+ */
+const LINKERD_VALUES_LIMITS: YamlLimits = { maxBytes: 1024 * 1024, maxDepth: 64, maxAliases: 100 };
+
+/** linkerd-config's linkerdVersion; undefined when its values are unreadable or over the limits. */
+function linkerdVersionOf(values: string): string | undefined {
+  const parsed = parseYamlWithin(values, LINKERD_VALUES_LIMITS);
+  return "value" in parsed ? text(record(parsed.value)?.linkerdVersion) : undefined;
+}
+
 export function controlPlanes(inventory: Inventory): ControlPlanes {
   const istio = inventory.istiods.map((deployment): IstioControlPlane => {
     const containers = deployment.spec?.template.spec?.containers ?? [];
@@ -55,13 +67,7 @@ export function controlPlanes(inventory: Inventory): ControlPlanes {
   const config = inventory.linkerdConfig;
   let linkerd: LinkerdControlPlane | undefined;
   if (config !== undefined) {
-    let values: unknown;
-    try {
-      values = parse(config.data?.values ?? "");
-    } catch {
-      values = undefined;
-    }
-    const version = text(record(values)?.linkerdVersion);
+    const version = linkerdVersionOf(config.data?.values ?? "");
     if (version !== undefined) {
       const minor = linkerdMinor(version);
       linkerd = {

@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { V1Deployment } from "@kubernetes/client-node";
-import { parseAllDocuments, type Document as YamlDocument } from "yaml";
+import type { Document as YamlDocument } from "yaml";
 import { labels, list, record } from "../audit/fields.js";
 import type { ObjectRef } from "../audit/finding.js";
 import { emptyInventory, type Inventory, type Resource } from "../audit/inventory.js";
 import { refOf } from "../audit/refs.js";
 import { AuditError } from "./audit-error.js";
+import { InputError, readDocuments, type SourceDocument } from "./documents.js";
 import { locatePod } from "./workloads.js";
 
 /** An object read from a file, with the YAML document it came from when it was a whole one. */
@@ -97,29 +98,38 @@ function objectsOf(value: unknown, where: string): Record<string, unknown>[] {
   return [object];
 }
 
+/**
+ * The documents of one file as kubectl reads them (go-yaml's YAML 1.1), within the limits
+ * `meshtune mutate` reads manifests with: size, nesting and aliases are bounded before anything
+ * walks them, so a hostile manifest is an error naming it, never a crash.
+ */
+function documentsOf(name: string, text: string): SourceDocument[] {
+  try {
+    return readDocuments(text, name);
+  } catch (error) {
+    if (error instanceof InputError) throw new AuditError(error.message);
+    throw error;
+  }
+}
+
 /** Reads manifests as `kustomize build` or `helm template` print them, into what the audit reads. */
 export function readManifests(paths: string[], namespace: string | undefined): FileRead {
   const inventory = emptyInventory();
   const sources: SourceObject[] = [];
   for (const { name, text } of paths.flatMap(readSources)) {
-    parseAllDocuments(text).forEach((document, index) => {
-      const where = `${name}: document ${index + 1}`;
-      const error = document.errors[0];
-      if (error)
-        throw new AuditError(`${where} is not valid YAML: ${error.message.split("\n")[0]}`);
-      const value: unknown = document.toJS();
-      if (value === null || value === undefined) return;
-      const objects = objectsOf(value, where);
+    for (const { index, yaml, value } of documentsOf(name, text)) {
+      if (value === null) continue;
+      const objects = objectsOf(value, `${name}: document ${index}`);
       for (const object of objects) {
         const resource = placed(object, namespace);
         sort(inventory, resource);
         const whole = objects.length === 1 && object === value;
         sources.push({
           object: resource,
-          ...(whole ? { document: { yaml: document, text } } : {}),
+          ...(whole ? { document: { yaml, text } } : {}),
         });
       }
-    });
+    }
   }
   return { inventory, sources };
 }

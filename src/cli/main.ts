@@ -10,7 +10,7 @@ import { meshtuneVersion } from "./version.js";
 const program = new Command("meshtune")
   .description("Fits Istio and Linkerd sidecars to GPU and model-serving pods")
   .version(meshtuneVersion())
-  .showHelpAfterError();
+  .showHelpAfterError("(add --help for usage)");
 
 program.addCommand(mutateCommand());
 program.addCommand(serveCommand());
@@ -18,4 +18,13 @@ program.addCommand(certsCommand());
 program.addCommand(demoCommand());
 program.addCommand(auditCommand());
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Each command explains the failures it expects; this is for the ones it does not: still one
+  // line, never a stack trace.
+  process.stderr.write(
+    `meshtune: ${(error as Error).message ?? String(error)}; this is a bug in meshtune, please report it\n`,
+  );
+  process.exitCode = 1;
+}

@@ -2,13 +2,25 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import fastJsonPatch from "fast-json-patch";
 import type { Operation } from "fast-json-patch";
-import { stringify } from "yaml";
+import { podShapeProblem } from "../admission/pod-shape.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { mutatePod } from "../engine.js";
+import { isPlainObject } from "../plain-object.js";
 import { explain } from "../policy/decision.js";
-import { describe, InputError, parseDocuments, type Document } from "./documents.js";
-import { locatePod, podShapeProblem } from "./workloads.js";
+import type { PodShape } from "../policy/pod.js";
+import { asCreated, controllerAdditions, type ControllerAdditions } from "./controller-labels.js";
+import {
+  describeManifest,
+  documentLabel,
+  InputError,
+  readDocuments,
+  type Manifest,
+  type SourceDocument,
+} from "./documents.js";
+import { editDocument } from "./edit-document.js";
+import { podPath, valueAt } from "./workloads.js";
+import { layoutOf } from "./yaml-layout.js";
 
 interface MutateOptions {
   /** Overrides each document's own namespace. */
@@ -20,87 +32,167 @@ interface MutateOptions {
 }
 
 interface MutatedDocument {
+  /** Kind/name. */
   name: string;
-  original: Document;
-  mutated: Document;
+  /** How messages name it: `document 2 (Deployment/llama)`. */
+  label: string;
+  original: Manifest | null;
+  mutated: Manifest | null;
+  /** Relative to the document. */
   patch: Operation[];
   explanation: string[];
 }
 
-/** Mutates one document; the patch is relative to that document. */
-function mutateOne(document: Document, config: Config, options: MutateOptions): MutatedDocument {
-  const name = describe(document);
-  const unchanged = (line: string): MutatedDocument => ({
-    name,
-    original: document,
-    mutated: document,
+type Mutated = Omit<MutatedDocument, "label">;
+
+const PASSED_THROUGH = "passed through: not a pod or a workload meshtune knows";
+
+function unchanged(manifest: Manifest | null, line: string): Mutated {
+  return {
+    name: describeManifest(manifest),
+    original: manifest,
+    mutated: manifest,
     patch: [],
     explanation: [line],
-  });
-  if (document.kind === "List" && Array.isArray(document.items)) {
-    const items = (document.items as Document[]).map((item) => mutateOne(item, config, options));
-    return {
-      name,
-      original: document,
-      mutated: { ...document, items: items.map((item) => item.mutated) },
-      patch: items.flatMap((item, index) =>
-        item.patch.map((operation) => ({ ...operation, path: `/items/${index}${operation.path}` })),
-      ),
-      explanation: items.flatMap((item) => [
-        `${item.name}:`,
-        ...item.explanation.map((line) => `  ${line}`),
-      ]),
-    };
+  };
+}
+
+/** Why a document cannot be read as the pod it describes, as one sentence's end. */
+function shapeProblem(pod: unknown, path: string[]): string | undefined {
+  const problem = podShapeProblem(pod, path.join("."));
+  if (problem === undefined) return undefined;
+  return /is the (number|boolean) .*, not a string$/.test(problem)
+    ? `${problem}; quote it, as Kubernetes takes only a string there`
+    : `${problem}; is it a Kubernetes manifest?`;
+}
+
+function previewLine(additions: ControllerAdditions): string {
+  const keys = Object.keys(additions.labels).join(", ");
+  return `previewed with the labels ${additions.controller} adds: ${keys} (uid and hash values are stand-ins)`;
+}
+
+function mutateList(
+  manifest: Manifest,
+  items: unknown[],
+  config: Config,
+  options: MutateOptions,
+  label: string,
+): Mutated {
+  const results = items.map((item, index) =>
+    mutateManifest(
+      isPlainObject(item) ? item : {},
+      config,
+      options,
+      `${label}, item ${index + 1} (${describeManifest(item)})`,
+    ),
+  );
+  return {
+    name: describeManifest(manifest),
+    original: manifest,
+    mutated: { ...manifest, items: results.map((item) => item.mutated) },
+    patch: results.flatMap((item, index) =>
+      item.patch.map((operation) => ({ ...operation, path: `/items/${index}${operation.path}` })),
+    ),
+    explanation: results.flatMap((item) => [
+      `${item.name}:`,
+      ...item.explanation.map((line) => `  ${line}`),
+    ]),
+  };
+}
+
+/** Mutates one manifest as the webhook would its pods; the patch is relative to the manifest. */
+function mutateManifest(
+  manifest: Manifest,
+  config: Config,
+  options: MutateOptions,
+  label: string,
+): Mutated {
+  if (manifest.kind === "List" && Array.isArray(manifest.items)) {
+    return mutateList(manifest, manifest.items, config, options, label);
   }
-  const location = locatePod(document);
-  if (!location) return unchanged("creates no pods; left unchanged");
-  const problem = podShapeProblem(location.pod);
-  if (problem !== undefined)
-    throw new InputError(`${name}: ${problem}; is it a Kubernetes manifest?`);
+  const path = podPath(manifest.kind);
+  if (path === undefined) return unchanged(manifest, PASSED_THROUGH);
+  const pod = valueAt(manifest, path);
+  const problem = shapeProblem(pod, path);
+  if (problem !== undefined) throw new InputError(`${label}: ${problem}`);
   const namespace =
     options.namespace ??
-    (document.metadata as { namespace?: string } | undefined)?.namespace ??
+    (manifest.metadata as { namespace?: string } | undefined)?.namespace ??
     "default";
   const { key, value } = config.namespaceLabel;
   if (options.namespaceLabels && options.namespaceLabels[key] !== value) {
     return unchanged(
+      manifest,
       `namespace ${namespace} lacks the label ${key}=${value}; the webhook would not be called`,
     );
   }
-  const target = { namespace, ownNamespace: options.ownNamespace };
-  const { plan, patch } = mutatePod(location.pod, target, config, location.base);
+  const additions = controllerAdditions(manifest);
+  const template = pod as PodShape;
+  const base = path.map((key) => `/${key}`).join("");
+  const { plan, patch } = mutatePod(
+    template,
+    { namespace, ownNamespace: options.ownNamespace },
+    config,
+    base,
+    asCreated(template, additions),
+  );
   // fast-json-patch inserts values by reference, so give it copies: later operations would edit ours.
   const mutated = fastJsonPatch.applyPatch(
-    structuredClone(document),
+    structuredClone(manifest),
     structuredClone(patch),
     true,
     true,
   ).newDocument;
   return {
-    name,
-    original: document,
+    name: describeManifest(manifest),
+    original: manifest,
     mutated,
     patch,
-    explanation: explain(plan.decisions),
+    explanation: [...(additions ? [previewLine(additions)] : []), ...explain(plan.decisions)],
   };
 }
 
-/** Runs the engine over every pod-creating document, as the webhook would at admission. */
+/** Runs the engine over every document that creates pods, as the webhook would at admission. */
 function mutateDocuments(
-  documents: Document[],
+  documents: SourceDocument[],
   config: Config,
   options: MutateOptions = {},
 ): MutatedDocument[] {
-  return documents.map((document, index) => {
+  return documents.map((document) => {
+    const label = documentLabel(document.index, document.yaml);
+    // Messages name the file too; --explain does not repeat it on every document.
+    const where = `${document.source}: ${label}`;
+    if (document.value === null)
+      return { ...unchanged(null, "an empty document; passed through"), label };
     try {
-      return mutateOne(document, config, options);
+      return { ...mutateManifest(document.value, config, options, where), label };
     } catch (error) {
       if (error instanceof InputError) throw error;
       throw new InputError(
-        `document ${index + 1} (${describe(document)}) cannot be mutated: ${(error as Error).message}`,
+        `meshtune failed on ${where} (${(error as Error).message}); it is a bug, please report it`,
       );
     }
   });
+}
+
+/**
+ * The input again, each document meshtune did not change exactly as it came (bytes and comments),
+ * each changed one edited in place in the YAML document model, keeping what the model keeps.
+ */
+function renderYaml(
+  input: string,
+  documents: SourceDocument[],
+  results: MutatedDocument[],
+): string {
+  const parts = documents.map((document, index) => {
+    const { patch } = results[index]!;
+    if (patch.length === 0) return input.slice(...document.span);
+    const layout = layoutOf(document.yaml, input);
+    editDocument(document.yaml, patch);
+    return document.yaml.toString(layout);
+  });
+  const end = documents.at(-1)?.span[1] ?? 0;
+  return parts.join("") + input.slice(end);
 }
 
 function parseLabels(text: string): Record<string, string> {
@@ -127,17 +219,22 @@ function readInput(file: string): string {
   }
 }
 
-function render(results: MutatedDocument[], output: string): string {
+function render(
+  input: string,
+  documents: SourceDocument[],
+  results: MutatedDocument[],
+  output: string,
+): string {
   if (output === "patch") {
     return results
       .map((result) => `# ${result.name}\n${JSON.stringify(result.patch, null, 2)}\n`)
       .join("");
   }
   if (output === "json") {
-    const mutated = results.map((result) => result.mutated);
+    const mutated = results.map((result) => result.mutated).filter((each) => each !== null);
     return `${JSON.stringify(mutated.length === 1 ? mutated[0] : { apiVersion: "v1", kind: "List", items: mutated }, null, 2)}\n`;
   }
-  return results.map((result) => stringify(result.mutated, { lineWidth: 0 })).join("---\n");
+  return renderYaml(input, documents, results);
 }
 
 interface CommandOptions {
@@ -152,10 +249,8 @@ interface CommandOptions {
 
 function run(options: CommandOptions): void {
   const config = loadConfig(options.config);
-  const documents = parseDocuments(
-    readInput(options.filename),
-    options.filename === "-" ? "<stdin>" : options.filename,
-  );
+  const input = readInput(options.filename);
+  const documents = readDocuments(input, options.filename === "-" ? "<stdin>" : options.filename);
   const results = mutateDocuments(documents, config, {
     namespace: options.namespace,
     namespaceLabels:
@@ -164,12 +259,12 @@ function run(options: CommandOptions): void {
   });
   if (options.explain) {
     const lines = results.flatMap((result) => [
-      `${result.name}:`,
+      `${result.label}:`,
       ...result.explanation.map((line) => `  ${line}`),
     ]);
     process.stderr.write(`${lines.join("\n")}\n`);
   }
-  process.stdout.write(render(results, options.output));
+  process.stdout.write(render(input, documents, results, options.output));
 }
 
 export function mutateCommand(): Command {
@@ -199,8 +294,17 @@ export function mutateCommand(): Command {
       try {
         run(options);
       } catch (error) {
-        if (!(error instanceof ConfigError || error instanceof InputError)) throw error;
-        process.stderr.write(`meshtune mutate: ${error.message}\n`);
+        if (error instanceof ConfigError) {
+          // One line: the config file and what is wrong in it.
+          const problems = error.problems.join("; ");
+          process.stderr.write(
+            `meshtune mutate: invalid meshtune config ${error.source}: ${problems}\n`,
+          );
+        } else if (error instanceof InputError) {
+          process.stderr.write(`meshtune mutate: ${error.message}\n`);
+        } else {
+          throw error;
+        }
         process.exitCode = 1;
       }
     });

@@ -8,52 +8,38 @@ export interface PodLocation {
   base: string;
 }
 
-type Document = Record<string, unknown> & { kind?: unknown; spec?: Record<string, unknown> };
+type Document = Record<string, unknown>;
 
-const TEMPLATE_KINDS = [
-  "Deployment",
-  "StatefulSet",
-  "DaemonSet",
-  "ReplicaSet",
-  "Job",
-  "ReplicationController",
-];
+/** The kinds meshtune reads, and where each keeps the pod it creates. */
+const POD_PATHS: Record<string, string[]> = {
+  Pod: [],
+  Deployment: ["spec", "template"],
+  StatefulSet: ["spec", "template"],
+  DaemonSet: ["spec", "template"],
+  ReplicaSet: ["spec", "template"],
+  ReplicationController: ["spec", "template"],
+  Job: ["spec", "template"],
+  CronJob: ["spec", "jobTemplate", "spec", "template"],
+};
 
-function asObject(value: unknown): Record<string, unknown> | undefined {
-  return isPlainObject(value) ? value : undefined;
+/** Where a document of `kind` keeps its pod, or undefined for kinds meshtune does not read. */
+export function podPath(kind: unknown): string[] | undefined {
+  return typeof kind === "string" && Object.hasOwn(POD_PATHS, kind) ? POD_PATHS[kind] : undefined;
 }
 
-/** Why the pod cannot be read as a pod, for input that did not come from an apiserver. */
-export function podShapeProblem(pod: PodShape): string | undefined {
-  const { metadata, spec } = pod as Record<string, unknown> & {
-    metadata?: unknown;
-    spec?: unknown;
-  };
-  if (metadata != null && !isPlainObject(metadata)) return "metadata is not a mapping";
-  for (const map of ["annotations", "labels"]) {
-    const value = isPlainObject(metadata) ? metadata[map] : undefined;
-    if (value != null && !isPlainObject(value)) return `metadata.${map} is not a mapping`;
-  }
-  if (!isPlainObject(spec)) return "spec is not a mapping";
-  for (const list of ["containers", "initContainers", "volumes"]) {
-    const value = spec[list];
-    if (value != null && !(Array.isArray(value) && value.every(isPlainObject))) {
-      return `spec.${list} is not a list of mappings`;
-    }
-  }
-  return undefined;
+/** The value at `path` in `document`, or undefined. */
+export function valueAt(document: Document, path: string[]): unknown {
+  return path.reduce<unknown>(
+    (node, key) => (isPlainObject(node) ? node[key] : undefined),
+    document,
+  );
 }
 
-/** The pod a document creates, or undefined for kinds that create no pods. */
+/** The pod a document creates, or undefined for kinds that create none (or no template). */
 export function locatePod(document: Document): PodLocation | undefined {
-  if (document.kind === "Pod") return { pod: document as PodShape, base: "" };
-  if (typeof document.kind === "string" && TEMPLATE_KINDS.includes(document.kind)) {
-    const template = asObject(document.spec?.template);
-    return template && { pod: template, base: "/spec/template" };
-  }
-  if (document.kind === "CronJob") {
-    const template = asObject(asObject(asObject(document.spec?.jobTemplate)?.spec)?.template);
-    return template && { pod: template, base: "/spec/jobTemplate/spec/template" };
-  }
-  return undefined;
+  const path = podPath(document.kind);
+  if (path === undefined) return undefined;
+  const pod = valueAt(document, path);
+  if (!isPlainObject(pod)) return undefined;
+  return { pod, base: path.map((key) => `/${key}`).join("") };
 }

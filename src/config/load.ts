@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { yamlErrorReason } from "../parse/yaml.js";
 import { configSchema, type Config } from "./schema.js";
 
 /** The config shipped with meshtune, used when no path is given. */
@@ -56,7 +57,7 @@ export function parseConfig(text: string, source = "<inline>"): Config {
   if (document.errors.length > 0) {
     throw new ConfigError(
       source,
-      document.errors.map((error) => `YAML: ${error.message.split("\n")[0]}`),
+      document.errors.map((error) => `YAML: ${yamlErrorReason(error)}`),
     );
   }
   const data: unknown = document.toJS() ?? {};

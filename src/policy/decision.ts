@@ -77,6 +77,9 @@ const TEMPLATES = {
   "kept-unparsable-proxy-config": (d: Fields) => [
     `kept ${d.key}: it does not parse as JSON or YAML (Istio will reject the pod)`,
   ],
+  "kept-proxy-config-over-limit": (d: Fields) => [
+    `kept ${d.key}: it ${d.detail} (Istio refuses the pod if it is invalid)`,
+  ],
   "kept-image-half": (d: Fields) => [
     `kept the pod's ${d.key}; not pinning the other half of the ${d.detail} proxy image`,
   ],
@@ -119,6 +122,11 @@ const TEMPLATES = {
   "warmup-off": (d: Fields) => [`${d.key} ignored: profile ${d.detail} has warmup off`],
   "no-warmup": (d: Fields) => [`no warmup for ${inContainer(d)}: `, value(d.detail)],
   "warmup-annotation": (d: Fields) => [value(d.detail)],
+  "too-many-warmups": (d: Fields) => [
+    `warmup hooks for the first ${d.ours} model servers only; ${d.detail} more (`,
+    value(d.container),
+    ") get none",
+  ],
 } satisfies Record<string, (d: Fields) => Part[]>;
 
 type DecisionCode = keyof typeof TEMPLATES;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import type { ServerContext } from "./context.js";
-import { reviewHandler } from "./review-handler.js";
+import { refusalBeforeReview, reviewHandler } from "./review-handler.js";
 import { sendStatus, writeText } from "./status.js";
 
 /** What one path answers: a handler per method, and how to say which it takes. */
@@ -36,12 +36,23 @@ function pathOf(req: IncomingMessage): string {
   return req.url?.split("?", 1)[0] ?? "";
 }
 
+const isReview = (req: IncomingMessage) => req.method === "POST" && pathOf(req) === "/mutate";
+
+export interface AdmissionListeners {
+  onRequest: RequestListener;
+  /**
+   * For `Expect: 100-continue`: a review refused before its body (too large, over the budget) is
+   * answered without "100 Continue", so the client never sends the body; anything else continues.
+   */
+  onCheckContinue: RequestListener;
+}
+
 /**
- * The HTTPS server's request listener: one table of routes, looked up once per request. It is not
- * an Express app: Express's per-request set-up costs more CPU than planning the pod (`npm run
+ * The HTTPS server's request listeners: one table of routes, looked up once per request. It is
+ * not an Express app: Express's per-request set-up costs more CPU than planning the pod (`npm run
  * bench` with /mutate as an Express route: 40-80% more CPU per review).
  */
-export function createAdmissionListener(context: ServerContext): RequestListener {
+export function createAdmissionListeners(context: ServerContext): AdmissionListeners {
   const review = reviewHandler(context);
   const routes: Record<string, Route> = {
     "/mutate": {
@@ -50,7 +61,7 @@ export function createAdmissionListener(context: ServerContext): RequestListener
     },
     ...healthRoutes(context),
   };
-  return (req, res) => {
+  const onRequest: RequestListener = (req, res) => {
     closeWhileDraining(context, res);
     const path = pathOf(req);
     const route = routes[path];
@@ -65,6 +76,13 @@ export function createAdmissionListener(context: ServerContext): RequestListener
     } else {
       sendStatus(res, 404, `nothing at ${req.method} ${path}; the webhook path is POST /mutate`);
     }
+  };
+  return {
+    onRequest,
+    onCheckContinue: (req, res) => {
+      if (!isReview(req) || refusalBeforeReview(context, req) === undefined) res.writeContinue();
+      onRequest(req, res);
+    },
   };
 }
 

@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
+import type { BodyBudget } from "./body-budget.js";
 import type { Metrics } from "./metrics.js";
+import type { ReviewThread } from "./review-thread.js";
 
 /** What the HTTP handlers need from the running server. */
 export interface ServerContext {
@@ -17,4 +19,8 @@ export interface ServerContext {
   requestTimeoutMs: number;
   /** Whether /mutate needs a client certificate that verified against the client CA. */
   requireClientCert: boolean;
+  /** The bytes of request bodies held in memory, shared by all requests. */
+  budget: BodyBudget;
+  /** Where bodies too large for the event loop are answered. */
+  reviewThread: ReviewThread;
 }

@@ -4,9 +4,9 @@ import type { Outcome } from "../admission/admit.js";
 /**
  * Every outcome label value of meshtune_admission_requests_total: the admission outcomes, plus
  * requests refused as unreadable (invalid), without a valid client certificate (unauthorized),
- * or not received in time (timeout).
+ * not received in time (timeout), or for want of memory (overloaded, a 429).
  */
-export type RequestOutcome = Outcome | "invalid" | "unauthorized" | "timeout";
+export type RequestOutcome = Outcome | "invalid" | "unauthorized" | "timeout" | "overloaded";
 
 export interface Metrics {
   registry: Registry;
@@ -18,6 +18,9 @@ export interface Metrics {
   tlsReloads: Counter<"result">;
   certificateNotAfter: Gauge;
   handshakeErrors: Counter;
+  bodyBytesHeld: Gauge;
+  connectionsOpen: Gauge;
+  connectionsShed: Counter<"reason">;
 }
 
 /** meshtune's metrics, in a registry of their own (with the process metrics), so servers never share counts. */
@@ -73,10 +76,27 @@ export function createMetrics(): Metrics {
       help: "TLS handshakes that failed, e.g. a client that does not trust the certificate",
       registers,
     }),
+    bodyBytesHeld: new Gauge({
+      name: "meshtune_request_body_bytes_held",
+      help: "Bytes of request bodies in memory, against the body budget",
+      registers,
+    }),
+    connectionsOpen: new Gauge({
+      name: "meshtune_connections_open",
+      help: "Open connections to the admission port",
+      registers,
+    }),
+    connectionsShed: new Counter({
+      name: "meshtune_connections_shed_total",
+      help: "Connections meshtune closed to protect itself: at the connection limit (capacity), or with no request in time (idle)",
+      labelNames: ["reason"],
+      registers,
+    }),
   };
   // Both results exist from the start, so an alert on failures has a series to watch.
   for (const reloads of [metrics.configReloads, metrics.tlsReloads]) {
     for (const result of ["success", "failure"]) reloads.inc({ result }, 0);
   }
+  for (const reason of ["capacity", "idle"]) metrics.connectionsShed.inc({ reason }, 0);
   return metrics;
 }

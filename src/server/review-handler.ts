@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { admit, type ReviewSummary } from "../admission/admit.js";
-import { InvalidReviewError, readReview } from "../admission/validate.js";
-import { readJsonBody } from "./body.js";
+import type { ReviewSummary } from "../admission/admit.js";
+import { InvalidReviewError } from "../admission/validate.js";
+import { readBody, refusalBeforeBody, type Body } from "./body.js";
 import type { ServerContext } from "./context.js";
+import { answerBeforeBodyEnds } from "./early-answer.js";
+import { INLINE_BODY_BYTES, RETRY_AFTER_SECONDS } from "./limits.js";
 import type { RequestOutcome } from "./metrics.js";
+import { answerReview, type ReviewAnswer } from "./review-answer.js";
 import { HttpError, writeJson, sendStatus } from "./status.js";
 
 function elapsedSeconds(started: number): number {
@@ -37,23 +40,44 @@ function record(context: ServerContext, summary: ReviewSummary, started: number)
     );
 }
 
-function requireClientCertificate(context: ServerContext, req: IncomingMessage): void {
-  if (!context.requireClientCert) return;
+function clientCertificateProblem(
+  context: ServerContext,
+  req: IncomingMessage,
+): HttpError | undefined {
+  if (!context.requireClientCert) return undefined;
   const socket = req.socket as TLSSocket;
-  if (!socket.authorized) {
-    const sent = Object.keys(socket.getPeerCertificate()).length > 0;
-    const why = sent
-      ? `the one sent fails verification: ${String(socket.authorizationError)}`
-      : "none was sent";
-    throw new HttpError(
-      401,
-      `a client certificate signed by the configured client CA is required (${why})`,
-    );
-  }
+  if (socket.authorized) return undefined;
+  const sent = Object.keys(socket.getPeerCertificate()).length > 0;
+  const why = sent
+    ? `the one sent fails verification: ${String(socket.authorizationError)}`
+    : "none was sent";
+  return new HttpError(
+    401,
+    `a client certificate signed by the configured client CA is required (${why})`,
+  );
+}
+
+/**
+ * Why a review must be refused before its body is read, or undefined. Also used for
+ * `Expect: 100-continue`, so a refused client never sends the body at all.
+ */
+export function refusalBeforeReview(
+  context: ServerContext,
+  req: IncomingMessage,
+): HttpError | undefined {
+  return clientCertificateProblem(context, req) ?? refusalBeforeBody(req, context.budget);
+}
+
+function outcomeOf(status: number): RequestOutcome {
+  if (status === 401) return "unauthorized";
+  if (status === 408) return "timeout";
+  if (status === 429) return "overloaded";
+  return status >= 500 ? "error" : "invalid";
 }
 
 function refuse(
   context: ServerContext,
+  req: IncomingMessage,
   res: ServerResponse,
   error: unknown,
   started: number,
@@ -66,20 +90,54 @@ function refuse(
   } else {
     context.logger.error({ err: error }, "unexpected error while serving a review");
   }
-  // The rest of an oversized body is not worth reading: end the connection after the answer.
-  if (status === 413) res.setHeader("Connection", "close");
-  sendStatus(res, status, message);
-  count(context, status === 401 ? "unauthorized" : status >= 500 ? "error" : "invalid", started);
+  const retry = status === 429 || status === 503;
+  if (req.complete) {
+    if (retry) res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
+    sendStatus(res, status, message);
+  } else {
+    answerBeforeBodyEnds(
+      req,
+      res,
+      status,
+      message,
+      retry ? { "Retry-After": RETRY_AFTER_SECONDS } : {},
+    );
+  }
+  count(context, outcomeOf(status), started);
   context.logger.warn({ status, reason: message }, "review refused");
 }
 
-function timedOut(context: ServerContext, res: ServerResponse, started: number): void {
-  if (res.headersSent) return;
-  res.setHeader("Connection", "close");
-  const message = `the review did not arrive within ${context.requestTimeoutMs} ms`;
-  sendStatus(res, 408, message);
-  count(context, "timeout", started);
-  context.logger.warn({ status: 408, reason: message }, "review timed out");
+/** Rejects with `error` when `signal` aborts first. */
+function unlessAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal,
+  error: () => Error,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(error());
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** Small bodies are answered on the event loop; large ones on the review thread. */
+function answer(context: ServerContext, body: Body, signal: AbortSignal): Promise<ReviewAnswer> {
+  if (body.bytes.length <= INLINE_BODY_BYTES) {
+    return Promise.resolve(
+      answerReview(body.bytes.toString("utf8"), context.config(), context.ownNamespace),
+    );
+  }
+  const late = () =>
+    new HttpError(
+      503,
+      `meshtune could not answer within ${context.requestTimeoutMs} ms; retry in ${RETRY_AFTER_SECONDS} s`,
+    );
+  const answered = context.reviewThread.answer(body.bytes, context.config(), context.ownNamespace);
+  return unlessAborted(answered, signal, late);
 }
 
 /** POST /mutate: body → AdmissionReview → admit → answer, with a log line and metrics. */
@@ -88,21 +146,25 @@ export function reviewHandler(
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const started = performance.now();
-    const timer = setTimeout(() => timedOut(context, res, started), context.requestTimeoutMs);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), context.requestTimeoutMs);
     context.metrics.inFlight.inc();
     res.once("close", () => {
       clearTimeout(timer);
       context.metrics.inFlight.dec();
     });
+    let body: Body | undefined;
     try {
-      requireClientCertificate(context, req);
-      const review = readReview(await readJsonBody(req));
-      if (res.headersSent) return; // answered by the timeout meanwhile
-      const { review: answer, summary } = admit(review, context.config(), context.ownNamespace);
-      writeJson(res, 200, answer);
+      const refusal = refusalBeforeReview(context, req);
+      if (refusal) throw refusal;
+      body = await readBody(req, context.budget, deadline.signal, context.requestTimeoutMs);
+      const { answer: review, summary } = await answer(context, body, deadline.signal);
+      writeJson(res, 200, review);
       record(context, summary, started);
     } catch (error) {
-      if (!res.headersSent) refuse(context, res, error, started);
+      if (!res.headersSent) refuse(context, req, res, error, started);
+    } finally {
+      body?.release();
     }
   };
 }

@@ -3,11 +3,15 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
-import { createAdmissionListener, createMetricsApp } from "./app.js";
+import { createAdmissionListeners, createMetricsApp } from "./app.js";
+import { BodyBudget } from "./body-budget.js";
+import { guardConnections } from "./connection-guard.js";
 import type { ServerContext } from "./context.js";
+import { HANDSHAKE_TIMEOUT_MS, MAX_CONNECTIONS } from "./limits.js";
 import { LiveConfig } from "./live-config.js";
 import { LiveTls } from "./live-tls.js";
 import { createMetrics } from "./metrics.js";
+import { ReviewThread } from "./review-thread.js";
 import { close, drain, trackSockets } from "./shutdown.js";
 import { MIN_TLS_VERSION } from "./tls.js";
 import { watchDirectories } from "./watch.js";
@@ -33,6 +37,8 @@ export interface ServerOptions {
   /** How often the TLS and config files are looked at, besides file-system events. */
   watchIntervalMs: number;
   logger: Logger;
+  /** The review thread's script; the compiled review-worker.js beside this file unless given. */
+  reviewWorker?: URL;
 }
 
 export const SERVER_DEFAULTS = {
@@ -94,10 +100,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     minVersion: MIN_TLS_VERSION,
     requestCert: options.clientCa !== undefined,
     rejectUnauthorized: false,
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
   });
   https.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   https.headersTimeout = HEADERS_TIMEOUT_MS;
   const sockets = trackSockets(https);
+  guardConnections(https, MAX_CONNECTIONS, HEADERS_TIMEOUT_MS, metrics);
   // A caller that does not trust our certificate shows up here; the apiserver says "x509: ...".
   https.on("tlsClientError", (error: Error) => {
     metrics.handshakeErrors.inc();
@@ -118,8 +126,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     requestTimeoutMs: options.requestTimeoutMs,
     requireClientCert: options.clientCa !== undefined,
+    budget: new BodyBudget((held) => metrics.bodyBytesHeld.set(held)),
+    reviewThread: new ReviewThread(
+      options.reviewWorker ?? new URL("./review-worker.js", import.meta.url),
+      options.requestTimeoutMs,
+    ),
   };
-  https.on("request", createAdmissionListener(context));
+  const admission = createAdmissionListeners(context);
+  https.on("request", admission.onRequest).on("checkContinue", admission.onCheckContinue);
 
   const metricsServer = createHttpServer(createMetricsApp(context));
   const port = await listen(https, options.port, options.host, "admission reviews (--port)");
@@ -173,7 +187,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       delayMs: options.shutdownDelayMs,
       graceMs: options.shutdownGraceMs,
       logger,
-    });
+    }).then(() => context.reviewThread.stop());
   };
   return {
     port,

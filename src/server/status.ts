@@ -40,6 +40,9 @@ export function writeText(res: ServerResponse, code: number, text: string): void
  * so whoever created the pod learns what went wrong.
  */
 export function sendStatus(res: ServerResponse, code: number, message: string): void {
-  const status: V1Status = { apiVersion: "v1", kind: "Status", status: "Failure", code, message };
-  writeJson(res, code, status);
+  writeJson(res, code, failureStatus(code, message));
+}
+
+export function failureStatus(code: number, message: string): V1Status {
+  return { apiVersion: "v1", kind: "Status", status: "Failure", code, message };
 }

@@ -144,8 +144,11 @@ describe("admitting anything else", () => {
 });
 
 describe("an internal error while planning", () => {
+  // readReview refuses a pod of this shape; admit, called without it, must still not throw.
+  const broken = () => podCreationReview(brokenPod, { uid: UID });
+
   it("admits the pod unchanged with a warning naming the uid", () => {
-    const { review: answer, summary } = admit(review(brokenPod), config);
+    const { review: answer, summary } = admit(broken(), config);
     expect(answer.response).toEqual({
       uid: UID,
       allowed: true,
@@ -159,7 +162,7 @@ describe("an internal error while planning", () => {
 
   it("refuses the pod with a clear message when onInternalError is deny", () => {
     const deny = parseConfig("onInternalError: deny\nprofiles: [{ name: gpu }]");
-    const { review: answer, summary } = admit(review(brokenPod), deny);
+    const { review: answer, summary } = admit(broken(), deny);
     expect(answer.response.allowed).toBe(false);
     expect(answer.response.patch).toBeUndefined();
     expect(answer.response.status).toEqual({

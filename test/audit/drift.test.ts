@@ -128,4 +128,19 @@ describe("proxy version drift", () => {
     };
     expect(controlPlanes(inventory).linkerd).toBeUndefined();
   });
+
+  it.each([
+    [
+      "nested 100,000 deep",
+      `linkerdVersion: stable-2.14.10\nx: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`,
+    ],
+    ["of over 1 MiB", `linkerdVersion: stable-2.14.10\n${"#".repeat(1024 * 1024)}\n`],
+  ])(
+    "treats a linkerd-config whose values are %s as no control plane, without a crash",
+    (_, values) => {
+      const inventory = emptyInventory();
+      inventory.linkerdConfig = { metadata: { name: "linkerd-config" }, data: { values } };
+      expect(controlPlanes(inventory).linkerd).toBeUndefined();
+    },
+  );
 });

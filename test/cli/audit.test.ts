@@ -26,6 +26,19 @@ function temp(name: string, text: string): string {
   return path;
 }
 
+/** A ConfigMap whose every level aliases the one before it ten times: 10^levels values. */
+function billionLaughs(levels: number): string {
+  const lines = [
+    "kind: ConfigMap",
+    "metadata: {name: laughs}",
+    "data:",
+    "  l0: &l0 [x, x, x, x, x, x, x, x, x, x]",
+  ];
+  for (let i = 1; i < levels; i++)
+    lines.push(`  l${i}: &l${i} [${Array.from({ length: 10 }, () => `*l${i - 1}`).join(", ")}]`);
+  return `${lines.join("\n")}\n`;
+}
+
 type Report = {
   summary: { workloads: number; findings: Record<string, number> };
   workloads: { name: string; findings: { code: string; field: string }[] }[];
@@ -184,7 +197,20 @@ describe("meshtune audit when it cannot run", () => {
     [
       "a document that is no object",
       ["-f", temp("list.yaml", "- a\n- b\n")],
-      /document 1 is not a Kubernetes object/,
+      /document 1 is a list, not a Kubernetes object/,
+    ],
+    [
+      "a manifest nested deeper than any real one",
+      [
+        "-f",
+        temp("deep.yaml", `kind: Service\nspec: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`),
+      ],
+      /deep\.yaml: document 1 nests over 200 levels deep, the limit$/m,
+    ],
+    [
+      "an alias bomb",
+      ["-f", temp("laughs.yaml", billionLaughs(9))],
+      /laughs\.yaml: document 1 \(ConfigMap\/laughs\) has over 1000 aliases, the limit$/m,
     ],
     [
       "files and a cluster at once",

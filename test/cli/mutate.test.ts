@@ -1,26 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-
-// The built CLI, as users run it: `npm test` builds before it tests.
-const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
-const fixtures = (name: string) =>
-  fileURLToPath(new URL(`../fixtures/${name}.yaml`, import.meta.url));
-
-function meshtune(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { input, encoding: "utf8" });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function temp(name: string, text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), "meshtune-cli-")), name);
-  writeFileSync(path, text);
-  return path;
-}
+import { fixtureFile as fixtures, meshtune, temp } from "./run-cli.js";
 
 type Doc = {
   kind: string;
@@ -43,7 +24,7 @@ describe("meshtune mutate", () => {
   it("explains why, on standard error", () => {
     const { stderr } = meshtune(["mutate", "-f", fixtures("vllm-deployment"), "--explain"]);
     expect(stderr).toContain(
-      "Deployment/llama-3-8b:\n  selected: container vllm requests nvidia.com/gpu\n",
+      "document 1 (Deployment/llama-3-8b):\n  previewed with the labels the Deployment controller adds: pod-template-hash (uid and hash values are stand-ins)\n  selected: container vllm requests nvidia.com/gpu\n",
     );
     expect(stderr).toContain("  profile gpu-inference (tune): first profile whose match holds\n");
   });
@@ -201,13 +182,17 @@ describe("meshtune mutate", () => {
   it("exits 1 naming the document that is not valid YAML", () => {
     const { code, stderr } = meshtune(["mutate", "-f", "-"], "kind: Pod\n---\nkind: [Pod\n");
     expect(code).toBe(1);
-    expect(stderr).toContain("meshtune mutate: <stdin>: document 2 is not valid YAML");
+    expect(stderr).toBe(
+      "meshtune mutate: <stdin>: document 2 is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] (line 4, column 1)\n",
+    );
   });
 
   it("exits 1 on a document that is not an object", () => {
     const { code, stderr } = meshtune(["mutate", "-f", "-"], "- just\n- a list\n");
     expect(code).toBe(1);
-    expect(stderr).toContain("document 1 is not a Kubernetes object");
+    expect(stderr).toBe(
+      "meshtune mutate: <stdin>: document 1 is a list, not a Kubernetes object (a mapping with kind)\n",
+    );
   });
 
   it("treats the empty maps and lists Helm renders as absent", () => {
@@ -228,7 +213,7 @@ describe("meshtune mutate", () => {
     const { code, stderr } = meshtune(["mutate", "-f", "-"], input);
     expect(code).toBe(1);
     expect(stderr).toBe(
-      "meshtune mutate: Pod/odd: spec.containers is not a list of mappings; is it a Kubernetes manifest?\n",
+      'meshtune mutate: <stdin>: document 1 (Pod/odd): spec.containers is the string "notalist", not a list; is it a Kubernetes manifest?\n',
     );
   });
 

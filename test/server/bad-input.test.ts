@@ -2,7 +2,7 @@ import { request } from "node:https";
 import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podCreationReview } from "../../src/admission/request.js";
-import { MAX_BODY_BYTES } from "../../src/server/body.js";
+import { MAX_BODY_BYTES } from "../../src/server/limits.js";
 import { type ClientResponse, send, postJson } from "../../src/cli/https-client.js";
 import { fixturePod } from "../fixtures/load.js";
 import { metricValue, scrape, startHarness, type Harness } from "./harness.js";
@@ -113,12 +113,12 @@ describe("bodies meshtune cannot read", () => {
     expect(response.status).toBe(200);
   });
 
-  it("answers 413 as soon as a body declared over 7 MiB starts, without waiting for it", async () => {
+  it("answers 413 as soon as a body declared over 4 MiB starts, without waiting for it", async () => {
     const headers = { "Content-Type": "application/json", "Content-Length": MAX_BODY_BYTES + 1 };
     await expect(sendUnfinished(headers, Buffer.alloc(1024, " "), false)).resolves.toBe(413);
   });
 
-  it("answers 413 once a streamed body of unknown length passes 7 MiB", async () => {
+  it("answers 413 once a streamed body of unknown length passes 4 MiB", async () => {
     const headers = { "Content-Type": "application/json", "Transfer-Encoding": "chunked" };
     await expect(sendUnfinished(headers, Buffer.alloc(64 * 1024, " "), true)).resolves.toBe(413);
   });
@@ -254,46 +254,20 @@ describe("reviews meshtune answers without a patch", () => {
   });
 });
 
-describe("an internal error while planning", () => {
-  it("admits the pod unchanged with a warning, logs the uid and counts it", async () => {
-    const response = await post(podCreationReview(brokenPod, { uid: "broken-1" }));
-    expect(response.status).toBe(200);
-    expect(JSON.parse(response.body).response).toEqual({
-      uid: "broken-1",
-      allowed: true,
-      warnings: [
-        "meshtune: internal error, the pod is admitted unchanged; see meshtune logs for uid broken-1",
-      ],
-    });
-    const line = harness.logs.find((each) => each.uid === "broken-1");
-    expect(line).toMatchObject({
-      level: 50,
-      outcome: "error",
-      err: { type: "TypeError", stack: expect.any(String) },
-    });
-    expect(
-      metricValue(await scrape(harness), "meshtune_admission_requests_total", { outcome: "error" }),
-    ).toBe(1);
-  });
-
-  it("refuses the pod when the config says onInternalError: deny", async () => {
-    const denying = await startHarness({
-      config: "onInternalError: deny\nprofiles: [{ name: gpu-inference }]\n",
-    });
-    try {
-      const response = await postJson(
-        `${denying.url}/mutate`,
-        podCreationReview(brokenPod, { uid: "broken-2" }),
-        { ca: denying.ca },
-      );
-      expect(response.status).toBe(200);
-      expect(JSON.parse(response.body).response).toMatchObject({
-        uid: "broken-2",
-        allowed: false,
-        status: { code: 500 },
-      });
-    } finally {
-      await denying.server.shutdown();
-    }
+describe("a pod no apiserver would send", () => {
+  // The apiserver decodes a pod into its typed form before it calls webhooks; anything else that
+  // reaches the port is refused before planning, naming the first field that is wrong.
+  it.each([
+    [brokenPod, "request.object.spec.containers[0] is null, not a mapping"],
+    [
+      { ...fixturePod("vllm-deployment"), metadata: { labels: { tier: 1 } } },
+      "request.object.metadata.labels.tier is the number 1, not a string",
+    ],
+  ])("is refused with 400, naming the field", async (pod, problem) => {
+    expectStatus(
+      await post(podCreationReview(pod as V1Pod, { uid: "odd-pod" })),
+      400,
+      `${problem}; the apiserver never sends such a pod`,
+    );
   });
 });

@@ -10,12 +10,18 @@ import fastJsonPatch, { type Operation } from "fast-json-patch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { podCreationReview } from "../../src/admission/request.js";
-import { writeCertificateFiles } from "../../src/certs/write.js";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
 import { postReview, send } from "../../src/cli/https-client.js";
 import { compileMeshtune } from "../build-meshtune.js";
 import { fixturePod } from "../fixtures/load.js";
-import { eventually, LOOPBACK, loopbackCerts, metricValue, type LogLine } from "./harness.js";
+import {
+  eventually,
+  LOOPBACK,
+  loopbackCerts,
+  metricValue,
+  tlsDirectory,
+  type LogLine,
+} from "./harness.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const certs = loopbackCerts();
@@ -25,12 +31,7 @@ let tlsDir: string;
 // The server runs as users run it: `meshtune serve`, compiled from src/ for this file.
 beforeAll(async () => {
   build = await compileMeshtune("meshtune-serve-test-");
-  tlsDir = mkdtempSync(join(tmpdir(), "meshtune-serve-tls-"));
-  writeCertificateFiles(tlsDir, {
-    caCert: certs.ca.cert,
-    cert: certs.serving.cert,
-    key: certs.serving.key,
-  });
+  tlsDir = tlsDirectory(certs, "meshtune-serve-tls-");
 }, 120_000);
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -257,5 +258,23 @@ describe("meshtune demo", () => {
     expect(stdout).toContain('\n  meshtune: set annotation meshtune.dev/applied="gpu-inference"\n');
     expect(stdout.endsWith("server stopped.\n")).toBe(true);
     expect(statSync(join(certsDir, "tls.key")).mode & 0o777).toBe(0o600);
+  });
+
+  // Issue 11: `npm start -- --file` failed on any multi-document file, every Helm render included.
+  it("sends each pod a multi-document file creates, as Helm renders them", async () => {
+    const certsDir = join(mkdtempSync(join(tmpdir(), "meshtune-demo-")), "certs");
+    const render = join(ROOT, "test", "fixtures", "renders", "production-stack.yaml");
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      join(build, "cli", "main.js"),
+      ...["demo", "--port", "0", "--certs-dir", certsDir, "--file", render],
+      ...["--config", DEFAULT_CONFIG_PATH],
+    ]);
+    const requests = stdout.split("\n").filter((line) => line.startsWith("request "));
+    expect(requests).toEqual([
+      "request       AdmissionReview admission.k8s.io/v1, CREATE pod inference/vllm-deployment-router-* from test/fixtures/renders/production-stack.yaml: document 2 (Deployment/vllm-deployment-router)",
+      "request       AdmissionReview admission.k8s.io/v1, CREATE pod inference/vllm-llama3-deployment-vllm-* from test/fixtures/renders/production-stack.yaml: document 3 (Deployment/vllm-llama3-deployment-vllm)",
+    ]);
+    expect(stdout).toContain("allowed: true, uid echoed: true, profile: none\n");
+    expect(stdout).toContain("allowed: true, uid echoed: true, profile: gpu-inference\n");
   });
 });

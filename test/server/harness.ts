@@ -15,6 +15,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { generateCA, type CertificatePair } from "../../src/certs/generate.js";
 import { generateLoopbackCert } from "../../src/certs/loopback.js";
+import { writeCertificateFiles } from "../../src/certs/write.js";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
 import {
   SERVER_DEFAULTS,
@@ -24,6 +25,12 @@ import {
 } from "../../src/server/server.js";
 
 export const LOOPBACK = "127.0.0.1";
+
+/**
+ * The review thread runs compiled JavaScript: a worker thread cannot load src/'s TypeScript, so
+ * servers started from src/ use the build `npm test` makes before it runs the tests.
+ */
+const REVIEW_WORKER = new URL("../../dist/server/review-worker.js", import.meta.url);
 export const SHIPPED_CONFIG = readFileSync(DEFAULT_CONFIG_PATH, "utf8");
 
 export interface ServingCerts {
@@ -64,6 +71,17 @@ export function writeMountedVolume(dir: string, files: Record<string, string>): 
     if (!existsSync(join(dir, name))) symlinkSync(join("..data", name), join(dir, name));
   }
   if (previous !== undefined) rmSync(join(dir, previous), { recursive: true });
+}
+
+/** A new directory holding tls.crt, tls.key and ca.crt, as `meshtune serve --tls-dir` reads them. */
+export function tlsDirectory(certs: ServingCerts, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeCertificateFiles(dir, {
+    caCert: certs.ca.cert,
+    cert: certs.serving.cert,
+    key: certs.serving.key,
+  });
+  return dir;
 }
 
 export function writeTls(dir: string, certs: ServingCerts): void {
@@ -126,6 +144,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     tlsDir,
     configPath: join(configDir, "meshtune.yaml"),
     logger: pino({ level: "debug" }, sink),
+    reviewWorker: REVIEW_WORKER,
     ...overrides,
   });
   return {

@@ -1,4 +1,5 @@
-import { jsonSyntaxProblem } from "../../json-syntax.js";
+import { parseJsonWithin } from "../../parse/json.js";
+import type { ParseLimits } from "../../parse/limits.js";
 import { isPlainObject } from "../../plain-object.js";
 import type { Resolved, WarmRequest } from "./spec.js";
 
@@ -8,6 +9,13 @@ export interface WarmupOverride {
   health?: string;
   request?: WarmRequest;
 }
+
+/**
+ * What meshtune reads of meshtune.dev/warmup. The warm request's body travels in the pod (as an
+ * argument of its postStart hook): 8 KiB holds a prompt of a thousand words; 32 levels is far
+ * deeper than any request body a model server takes.
+ */
+export const WARMUP_ANNOTATION_LIMITS: ParseLimits = { maxBytes: 8 * 1024, maxDepth: 32 };
 
 const KEYS = ["port", "health", "path", "body", "headers"];
 // An absolute URL path (RFC 3986 path-absolute, optional query): no scheme, host or fragment.
@@ -96,12 +104,9 @@ function parseRequest(json: Json): Resolved<WarmRequest | undefined> {
 
 /** Parses meshtune.dev/warmup; a problem is the rest of a sentence that starts with the key. */
 export function parseWarmupAnnotation(text: string): Resolved<WarmupOverride> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    return { problem: `is not valid JSON (${jsonSyntaxProblem(error)})` };
-  }
+  const parsed = parseJsonWithin(text, WARMUP_ANNOTATION_LIMITS);
+  if ("problem" in parsed) return { problem: parsed.problem };
+  const json = parsed.value;
   if (!isPlainObject(json)) {
     return { problem: 'must be a JSON object such as {"port":8080,"health":"/healthz"}' };
   }

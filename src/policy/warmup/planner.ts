@@ -3,7 +3,30 @@ import { annotation, decide, type Draft } from "../draft.js";
 import { MESHTUNE } from "../keys.js";
 import { planHook, type WarmupSettings } from "./hook.js";
 import { resolveWarmup } from "./resolve.js";
-import { warmTargets } from "./targets.js";
+import { warmTargets, type WarmTarget } from "./targets.js";
+
+/**
+ * Hooks per pod. Each carries the warmup script into the pod (about 9 KB of patch); a pod runs one
+ * or two model servers, and without a bound a 90 KB pod of 1,000 vLLM containers would make a
+ * 10 MB answer.
+ */
+export const MAX_WARMUP_HOOKS = 8;
+
+/** The first MAX_WARMUP_HOOKS targets, with a note naming a few of those left out. */
+function bounded(draft: Draft, targets: WarmTarget[]): WarmTarget[] {
+  if (targets.length <= MAX_WARMUP_HOOKS) return targets;
+  const left = targets.slice(MAX_WARMUP_HOOKS);
+  const names = left.slice(0, 3).map(({ container }) => container.name);
+  if (left.length > 3) names.push("...");
+  decide(draft, {
+    kind: "note",
+    code: "too-many-warmups",
+    ours: String(MAX_WARMUP_HOOKS),
+    container: names.join(", "),
+    detail: String(left.length),
+  });
+  return targets.slice(0, MAX_WARMUP_HOOKS);
+}
 
 /**
  * Plans warmup hooks for the pod's model servers when the profile asks for them. Returns whether
@@ -29,7 +52,7 @@ export function planWarmup(draft: Draft, profile: Profile, settings: WarmupSetti
     decide(draft, { kind: "note", code: "warmup-annotation", detail: problem });
   }
   let warmed = false;
-  for (const target of targets) {
+  for (const target of bounded(draft, targets)) {
     const spec = resolveWarmup(draft, target);
     if ("problem" in spec) {
       decide(draft, {

@@ -4,6 +4,7 @@ import { loadConfig, parseConfig } from "../../../src/config/load.js";
 import type { Config } from "../../../src/config/schema.js";
 import { mutatePod } from "../../../src/engine.js";
 import { planPod } from "../../../src/policy/planner.js";
+import { MAX_WARMUP_HOOKS } from "../../../src/policy/warmup/planner.js";
 import { WARMUP_SCRIPT } from "../../../src/policy/warmup/warmup-script.generated.js";
 import { applied } from "../../apply-patch.js";
 import { fixturePod } from "../../fixtures/load.js";
@@ -447,6 +448,16 @@ describe("warmup that cannot be done", () => {
       '{"path":"/p","headers":{"X-N":1}}',
       'meshtune.dev/warmup "headers" value of X-N must be a string on one line',
     ],
+    [
+      "an annotation over the size limit",
+      JSON.stringify({ path: "/p", body: "x".repeat(9000) }),
+      "meshtune.dev/warmup is 8.9 KiB, over the 8 KiB limit",
+    ],
+    [
+      "an annotation nested over the depth limit",
+      `{"path":"/p","body":${"[".repeat(40)}${"]".repeat(40)}}`,
+      "meshtune.dev/warmup nests over 32 levels deep, the limit",
+    ],
   ])("warns and adds no hook for %s", (_, annotation, problem) => {
     const pod = withAnnotations("vllm-deployment", { "meshtune.dev/warmup": annotation });
     expect(warmed(pod)).toBeUndefined();
@@ -561,6 +572,25 @@ describe("warmup that cannot be done", () => {
     );
     expect(apply(fixturePod("vllm-deployment"), off).spec).toEqual(
       fixturePod("vllm-deployment").spec,
+    );
+  });
+});
+
+describe("a pod with more model servers than meshtune warms", () => {
+  it("gets hooks for the first eight only, and a note naming some of the rest", () => {
+    const pod = fixturePod("vllm-deployment");
+    const [server] = pod.spec!.containers;
+    pod.spec!.containers = Array.from({ length: 1000 }, (_, index) => ({
+      ...server!,
+      name: `vllm-${index}`,
+    }));
+    const tuned = apply(pod);
+    const hooked = tuned.spec!.containers.filter((container) => container.lifecycle?.postStart);
+    expect(hooked.map((container) => container.name)).toEqual(
+      Array.from({ length: MAX_WARMUP_HOOKS }, (_, index) => `vllm-${index}`),
+    );
+    expect(warnings(pod)).toContain(
+      "warmup hooks for the first 8 model servers only; 992 more (vllm-8, vllm-9, vllm-10, ...) get none",
     );
   });
 });
