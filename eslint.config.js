@@ -3,7 +3,13 @@ import tseslint from "typescript-eslint";
 
 // The pure core: request → classify → plan → patch → response, with no I/O. Types may still be
 // imported from anywhere (a type import is erased at build time).
-const PURE_CORE = ["src/policy/**", "src/patch/**", "src/admission/**", "src/engine.ts"];
+const PURE_CORE = [
+  "src/policy/**",
+  "src/patch/**",
+  "src/admission/**",
+  "src/parse/**",
+  "src/engine.ts",
+];
 const IO_MODULES = [
   "node:fs",
   "fs",
