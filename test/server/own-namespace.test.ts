@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podCreationReview } from "../../src/admission/request.js";
 import { postReview } from "../../src/cli/https-client.js";
+import { INLINE_BODY_BYTES } from "../../src/server/limits.js";
 import { fixturePod } from "../fixtures/load.js";
 import {
   eventually,
@@ -27,9 +28,11 @@ beforeAll(async () => {
 });
 afterAll(() => harness.server.shutdown());
 
-async function patched(namespace: string): Promise<boolean> {
+/** Whether a vLLM pod created in `namespace` is patched; `large` sends it to the review thread. */
+async function patched(namespace: string, large = false): Promise<boolean> {
   const pod = fixturePod("vllm-deployment");
   pod.metadata!.namespace = namespace;
+  if (large) pod.metadata!.annotations = { "example.com/padding": "x".repeat(INLINE_BODY_BYTES) };
   const { response } = await postReview(`${harness.url}/mutate`, podCreationReview(pod), {
     ca: harness.ca,
   });
@@ -40,6 +43,11 @@ describe("meshtune's own namespace", () => {
   it("is never changed, even when the config does not exclude it", async () => {
     expect(await patched("gpu-platform")).toBe(false);
     expect(await patched("inference")).toBe(true);
+  });
+
+  it("is never changed when its review is large enough for the review thread", async () => {
+    expect(await patched("gpu-platform", true)).toBe(false);
+    expect(await patched("inference", true)).toBe(true);
   });
 
   it("stays excluded after the config is reloaded", async () => {
