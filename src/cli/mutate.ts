@@ -128,7 +128,7 @@ function mutateManifest(
   }
   const additions = controllerAdditions(manifest);
   const template = pod as PodShape;
-  const base = path.map((key) => `/${key}`).join("");
+  const base = path.map((part) => `/${part}`).join("");
   const { plan, patch } = mutatePod(
     template,
     { namespace, ownNamespace: options.ownNamespace },
