@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Generated } from "./generated.js";
+import { minifyShell } from "./minify-shell.js";
 
 const SOURCE = "src/policy/warmup/warmup.sh";
 const MODULE = "src/policy/warmup/warmup-script.generated.ts";
@@ -30,14 +31,18 @@ export function hookArguments(script: string): string[] {
   return names;
 }
 
-/** The TypeScript module that embeds warmup.sh, so the planner does no file I/O at run time. */
+/**
+ * The TypeScript module that embeds warmup.sh, so the planner does no file I/O at run time. The
+ * pod gets it minified: every pod carries the script in its spec, in etcd, and the comments that
+ * explain it are most of its bytes.
+ */
 export function warmupScriptModule(root: string): Generated {
   const script = readFileSync(join(root, SOURCE), "utf8");
   const names = hookArguments(script);
   const text = `// Generated from warmup.sh by \`npm run generate\`; do not edit.
 
-/** warmup.sh, as the postStart hook runs it. */
-export const WARMUP_SCRIPT = ${JSON.stringify(script)};
+/** warmup.sh as the postStart hook runs it: minified (no comments, blank lines or indentation). */
+export const WARMUP_SCRIPT = ${JSON.stringify(minifyShell(script))};
 
 /** The hook's arguments after $0, in order, as warmup.sh names them. */
 export const HOOK_ARGUMENTS = ${JSON.stringify(names)} as const;

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { minifyShell } from "../../../scripts/generate/minify-shell.js";
 import { WARMUP_SCRIPT } from "../../../src/policy/warmup/warmup-script.generated.js";
 
 const script = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
@@ -39,7 +40,14 @@ describe.each([
 });
 
 describe("warmup.sh", () => {
-  it("is what the hook embeds, byte for byte", () => {
-    expect(WARMUP_SCRIPT).toBe(readFileSync(WARMUP_SH, "utf8"));
+  it("is what the hook embeds, minified", () => {
+    expect(WARMUP_SCRIPT).toBe(minifyShell(readFileSync(WARMUP_SH, "utf8")));
+  });
+
+  it.each([
+    ["dash", ["-n"]],
+    ["busybox", ["sh", "-n"]],
+  ])("parses in %s minified, as the pod gets it", (shell, args) => {
+    expect(execFileSync(shell, args, { input: WARMUP_SCRIPT, encoding: "utf8" })).toBe("");
   });
 });
