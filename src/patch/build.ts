@@ -3,85 +3,85 @@ import type { Change } from "../policy/change.js";
 import type { PodShape } from "../policy/pod.js";
 import { escapeToken, pointer } from "./pointer.js";
 
+type Tokens = (string | number)[];
+
+/** The value at `tokens` in `object`; undefined where any step is missing. */
+function valueAt(object: unknown, tokens: Tokens): unknown {
+  let node = object;
+  for (const token of tokens) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<string, unknown>)[token];
+  }
+  return node;
+}
+
 /**
  * Turns planned changes into RFC 6902 operations at exact paths under `base` ("" for a Pod,
- * "/spec/template" for a Deployment). A map or list the pod lacks is created first; one it has
- * is only added to, so nothing the user owns is replaced.
+ * "/spec/template" for a Deployment). A map or list the pod has is only added to, so nothing the
+ * user owns is replaced. One the pod lacks is created by a single operation that holds everything
+ * meshtune puts in it: no operation is spent on an empty map, or on a key of a map just made.
  */
 export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operation[] {
   const operations: Operation[] = [];
-  const created = new Set<string>();
+  // What meshtune creates, by pointer: later additions go inside them.
+  const madeMaps = new Map<string, Record<string, unknown>>();
+  const madeLists = new Map<string, unknown[]>();
 
   // A null map or list (as Helm renders `annotations:` with nothing under it) counts as absent:
   // adding at its path replaces the null.
+  const has = (tokens: Tokens) => tokens.length === 0 || valueAt(pod, tokens) != null;
 
-  /** Makes sure the object or array at `path` exists, given whether the pod had it. */
-  function ensure(path: string, existed: boolean, empty: object): void {
-    if (existed || created.has(path)) return;
-    operations.push({ op: "add", path: base + path, value: empty });
-    created.add(path);
-  }
-
-  function addToList(path: string, existing: unknown[] | undefined, value: unknown): void {
-    if (existing == null && !created.has(path)) {
-      operations.push({ op: "add", path: base + path, value: [value] });
-      created.add(path);
+  /** Sets `key` of the map at `tokens`, creating the map (and its parents) when absent. */
+  function put(tokens: Tokens, key: string, value: unknown, replace = false): void {
+    const path = pointer(...tokens);
+    const made = madeMaps.get(path);
+    if (made !== undefined) {
+      made[key] = value;
+    } else if (has(tokens)) {
+      const op = replace ? "replace" : "add";
+      operations.push({ op, path: `${base}${path}/${escapeToken(key)}`, value });
     } else {
-      operations.push({ op: "add", path: `${base}${path}/-`, value });
+      const map = { [key]: value };
+      madeMaps.set(path, map);
+      put(tokens.slice(0, -1), String(tokens.at(-1)), map);
     }
   }
 
-  function addToMap(
-    map: "annotations" | "labels",
-    key: string,
-    value: string,
-    replace = false,
-  ): void {
-    ensure("/metadata", pod.metadata != null, {});
-    ensure(`/metadata/${map}`, pod.metadata?.[map] != null, {});
-    operations.push({
-      op: replace ? "replace" : "add",
-      path: `${base}/metadata/${map}/${escapeToken(key)}`,
-      value,
-    });
+  /** Appends `value` to the list at `tokens`, creating the list when absent. */
+  function append(tokens: Tokens, value: unknown): void {
+    const path = pointer(...tokens);
+    const made = madeLists.get(path);
+    if (made !== undefined) {
+      made.push(value);
+    } else if (has(tokens)) {
+      operations.push({ op: "add", path: `${base}${path}/-`, value });
+    } else {
+      const list = [value];
+      madeLists.set(path, list);
+      put(tokens.slice(0, -1), String(tokens.at(-1)), list);
+    }
   }
 
   for (const change of changes) {
+    const container = (index: number) => ["spec", "containers", index];
     switch (change.kind) {
       case "annotation":
-        addToMap("annotations", change.key, change.value, change.replace);
+        put(["metadata", "annotations"], change.key, change.value, change.replace);
         break;
       case "label":
-        addToMap("labels", change.key, change.value);
+        put(["metadata", "labels"], change.key, change.value);
         break;
       case "volume":
-        addToList("/spec/volumes", pod.spec?.volumes, change.volume);
+        append(["spec", "volumes"], change.volume);
         break;
-      case "volumeMount": {
-        const container = pod.spec?.containers[change.container];
-        addToList(
-          pointer("spec", "containers", change.container, "volumeMounts"),
-          container?.volumeMounts,
-          change.mount,
-        );
+      case "volumeMount":
+        append([...container(change.container), "volumeMounts"], change.mount);
         break;
-      }
-      case "postStart": {
-        const lifecycle = pointer("spec", "containers", change.container, "lifecycle");
-        ensure(lifecycle, pod.spec?.containers[change.container]?.lifecycle != null, {});
-        operations.push({
-          op: "add",
-          path: `${base}${lifecycle}/postStart`,
-          value: change.handler,
-        });
+      case "postStart":
+        put([...container(change.container), "lifecycle"], "postStart", change.handler);
         break;
-      }
       case "startupProbe":
-        operations.push({
-          op: "add",
-          path: base + pointer("spec", "containers", change.container, "startupProbe"),
-          value: change.probe,
-        });
+        put(container(change.container), "startupProbe", change.probe);
         break;
     }
   }

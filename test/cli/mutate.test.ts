@@ -36,7 +36,7 @@ describe("meshtune mutate", () => {
     expect(patch).toContainEqual({
       op: "add",
       path: "/spec/template/metadata/annotations",
-      value: {},
+      value: expect.objectContaining({ "meshtune.dev/applied": "gpu-inference" }),
     });
     expect(patch.every(({ path }) => path.startsWith("/spec/template/"))).toBe(true);
   });

@@ -10,16 +10,18 @@ describe("building the JSON Patch", () => {
     expect(escapeToken("example.com/a~b")).toBe("example.com~1a~0b");
   });
 
-  it("creates the annotations map when the pod has none, then adds each key into it", () => {
+  it("creates the annotations map the pod lacks in one operation that holds every key", () => {
     const pod = fixturePod("web-cpu-pod");
     const changes: Change[] = [
       { kind: "annotation", key: "sidecar.istio.io/proxyCPU", value: "500m" },
       { kind: "annotation", key: "odd~key/x", value: "1" },
     ];
     expect(buildPatch(pod, changes)).toEqual([
-      { op: "add", path: "/metadata/annotations", value: {} },
-      { op: "add", path: "/metadata/annotations/sidecar.istio.io~1proxyCPU", value: "500m" },
-      { op: "add", path: "/metadata/annotations/odd~0key~1x", value: "1" },
+      {
+        op: "add",
+        path: "/metadata/annotations",
+        value: { "sidecar.istio.io/proxyCPU": "500m", "odd~key/x": "1" },
+      },
     ]);
   });
 
@@ -56,9 +58,7 @@ describe("building the JSON Patch", () => {
       "/spec/template",
     );
     expect(operations).toEqual([
-      { op: "add", path: "/spec/template/metadata", value: {} },
-      { op: "add", path: "/spec/template/metadata/annotations", value: {} },
-      { op: "add", path: "/spec/template/metadata/annotations/a", value: "b" },
+      { op: "add", path: "/spec/template/metadata", value: { annotations: { a: "b" } } },
     ]);
     expect(applied(deployment, operations)).toMatchObject({
       spec: { template: { metadata: { annotations: { a: "b" } } } },
@@ -91,7 +91,7 @@ describe("building the JSON Patch", () => {
     expect(container.startupProbe).toEqual({ exec: { command: ["true"] } });
   });
 
-  it("creates the volume and mount lists when the pod has none", () => {
+  it("creates the volume and mount lists the pod lacks, each in one operation", () => {
     const pod = fixturePod("triton-deployment");
     const operations = buildPatch(pod, [
       { kind: "volume", volume: { name: "a", emptyDir: {} } },
@@ -100,7 +100,6 @@ describe("building the JSON Patch", () => {
     ]);
     expect(operations.map(({ op, path }) => `${op} ${path}`)).toEqual([
       "add /spec/volumes",
-      "add /spec/volumes/-",
       "add /spec/containers/0/volumeMounts",
     ]);
     expect(applied(pod, operations).spec!.volumes).toHaveLength(2);

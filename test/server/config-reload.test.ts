@@ -2,6 +2,7 @@ import type { Operation } from "fast-json-patch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podCreationReview } from "../../src/admission/request.js";
 import { postReview } from "../../src/cli/https-client.js";
+import { applied } from "../apply-patch.js";
 import { fixturePod } from "../fixtures/load.js";
 import {
   eventually,
@@ -21,18 +22,14 @@ afterAll(() => harness.server.shutdown());
 
 /** The proxyCPU annotation meshtune gives the vLLM pod under the config in force. */
 async function proxyCpu(): Promise<unknown> {
-  const { response } = await postReview(
-    `${harness.url}/mutate`,
-    podCreationReview(fixturePod("vllm-deployment")),
-    { ca: harness.ca },
-  );
+  const pod = fixturePod("vllm-deployment");
+  const { response } = await postReview(`${harness.url}/mutate`, podCreationReview(pod), {
+    ca: harness.ca,
+  });
   const patch = JSON.parse(
     Buffer.from(response.patch ?? "", "base64").toString("utf8"),
   ) as Operation[];
-  const operation = patch.find(
-    ({ path }) => path === "/metadata/annotations/sidecar.istio.io~1proxyCPU",
-  );
-  return operation && "value" in operation ? operation.value : undefined;
+  return applied(pod, patch).metadata?.annotations?.["sidecar.istio.io/proxyCPU"];
 }
 
 const withCpuRequest = (value: string) =>
