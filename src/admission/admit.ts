@@ -12,9 +12,10 @@ import { admissionWarning } from "./warnings.js";
 
 /**
  * What became of a review: patched, planned with nothing to change (unchanged), left alone by
- * policy (skipped), not a pod creation (ignored), or failed inside meshtune (error).
+ * policy (skipped), not a pod creation (ignored), failed inside meshtune (error), or answered
+ * unplanned because it waited too long for its turn (shed).
  */
-export type Outcome = "patched" | "unchanged" | "skipped" | "ignored" | "error";
+export type Outcome = "patched" | "unchanged" | "skipped" | "ignored" | "error" | "shed";
 
 /** What happened, for the log line and metrics. Never the object itself: it may hold secrets. */
 export interface ReviewSummary {
@@ -100,6 +101,36 @@ function internalError(
     `internal error, the pod is admitted unchanged; see meshtune logs for uid ${uid}`,
   );
   return { review: answer(review, { allowed: true, warnings: [warning] }), summary: failed };
+}
+
+/**
+ * The answer to a review meshtune is too busy to plan: it waited `waitedMs` behind others. The
+ * pod is admitted unchanged, as the apiserver admits it when a webhook with failurePolicy Ignore
+ * times out, only sooner and saying so; with `onInternalError: deny` it is refused, as
+ * failurePolicy Fail would, with a message saying to retry.
+ */
+export function shed(review: AdmissionReviewRequest, config: Config, waitedMs: number): Admission {
+  const { request } = review;
+  const waited = `waited ${Math.round(waitedMs)} ms behind other pods`;
+  const summary = {
+    ...describeRequest(request, isPodCreation(request) ? (request.object as V1Pod) : undefined),
+    outcome: "shed" as const,
+    skipped: `overloaded: ${waited}`,
+  };
+  if (config.onInternalError === "deny") {
+    const message = `meshtune is overloaded (the pod ${waited}) and onInternalError is "deny", so it is refused; create it again`;
+    return {
+      review: answer(review, {
+        allowed: false,
+        status: { code: 429, reason: "TooManyRequests", message },
+      }),
+      summary: { ...summary, allowed: false },
+    };
+  }
+  const warning = admissionWarning(
+    `overloaded: admitted untuned rather than late (${waited}); recreate it to tune it`,
+  );
+  return { review: answer(review, { allowed: true, warnings: [warning] }), summary };
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import express, { type ErrorRequestHandler, type Express } from "express";
 import type { ServerContext } from "./context.js";
 import { refusalBeforeReview, reviewHandler } from "./review-handler.js";
 import { sendStatus, writeText } from "./status.js";
@@ -38,30 +37,16 @@ function pathOf(req: IncomingMessage): string {
 
 const isReview = (req: IncomingMessage) => req.method === "POST" && pathOf(req) === "/mutate";
 
-export interface AdmissionListeners {
-  onRequest: RequestListener;
-  /**
-   * For `Expect: 100-continue`: a review refused before its body (too large, over the budget) is
-   * answered without "100 Continue", so the client never sends the body; anything else continues.
-   */
-  onCheckContinue: RequestListener;
-}
-
 /**
- * The HTTPS server's request listeners: one table of routes, looked up once per request. It is
- * not an Express app: Express's per-request set-up costs more CPU than planning the pod (`npm run
- * bench` with /mutate as an Express route: 40-80% more CPU per review).
+ * One request listener for a table of routes, looked up once per request; `served` says what
+ * the port serves, for the 404 of any other path.
  */
-export function createAdmissionListeners(context: ServerContext): AdmissionListeners {
-  const review = reviewHandler(context);
-  const routes: Record<string, Route> = {
-    "/mutate": {
-      methods: { POST: (req, res) => void review(req, res) },
-      takes: "POST with an AdmissionReview",
-    },
-    ...healthRoutes(context),
-  };
-  const onRequest: RequestListener = (req, res) => {
+function routeListener(
+  context: ServerContext,
+  routes: Record<string, Route>,
+  served: string,
+): RequestListener {
+  return (req, res) => {
     closeWhileDraining(context, res);
     const path = pathOf(req);
     const route = routes[path];
@@ -74,9 +59,38 @@ export function createAdmissionListeners(context: ServerContext): AdmissionListe
       res.setHeader("Allow", Object.keys(route.methods).join(", "));
       sendStatus(res, 405, `${path} takes ${route.takes}`);
     } else {
-      sendStatus(res, 404, `nothing at ${req.method} ${path}; the webhook path is POST /mutate`);
+      sendStatus(res, 404, `nothing at ${req.method} ${path}; ${served}`);
     }
   };
+}
+
+export interface AdmissionListeners {
+  onRequest: RequestListener;
+  /**
+   * For `Expect: 100-continue`: a review refused before its body (too large, over the budget) is
+   * answered without "100 Continue", so the client never sends the body; anything else continues.
+   */
+  onCheckContinue: RequestListener;
+}
+
+/**
+ * The HTTPS server's request listeners. Neither port is an Express app: Express's per-request
+ * set-up costs more CPU than planning the pod (`npm run bench` with /mutate as an Express route:
+ * 40-80% more CPU per review), and loading it a tenth of a second of meshtune's start.
+ */
+export function createAdmissionListeners(context: ServerContext): AdmissionListeners {
+  const review = reviewHandler(context);
+  const onRequest = routeListener(
+    context,
+    {
+      "/mutate": {
+        methods: { POST: (req, res) => void review(req, res) },
+        takes: "POST with an AdmissionReview",
+      },
+      ...healthRoutes(context),
+    },
+    "the webhook path is POST /mutate",
+  );
   return {
     onRequest,
     onCheckContinue: (req, res) => {
@@ -86,37 +100,24 @@ export function createAdmissionListeners(context: ServerContext): AdmissionListe
   };
 }
 
-// Express's own error page is HTML; a Status says what went wrong.
-const statusOnError: ErrorRequestHandler = (
-  error: { status?: number; message?: string },
-  _req,
-  res,
-  _next,
-) => {
-  sendStatus(
-    res,
-    error.status ?? 500,
-    `cannot handle this request: ${error.message ?? "unknown error"}`,
+/** The plain-HTTP port's listener: Prometheus and the probes. */
+export function createMetricsListener(context: ServerContext): RequestListener {
+  const { registry } = context.metrics;
+  const metrics: RequestListener = (_req, res) => {
+    registry.metrics().then(
+      (text) => {
+        res.writeHead(200, {
+          "Content-Type": registry.contentType,
+          "Content-Length": Buffer.byteLength(text),
+        });
+        res.end(text);
+      },
+      (error: Error) => sendStatus(res, 500, `cannot collect the metrics: ${error.message}`),
+    );
+  };
+  return routeListener(
+    context,
+    { "/metrics": { methods: { GET: metrics }, takes: "GET" }, ...healthRoutes(context) },
+    "this port serves GET /metrics, /healthz and /readyz",
   );
-};
-
-/** The plain-HTTP app for Prometheus and the probes. */
-export function createMetricsApp(context: ServerContext): Express {
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("etag", false);
-  app.use((_req, res, next) => {
-    closeWhileDraining(context, res);
-    next();
-  });
-  for (const [path, route] of Object.entries(healthRoutes(context))) {
-    for (const [method, handler] of Object.entries(route.methods)) {
-      if (method === "GET" && handler !== undefined) app.get(path, handler);
-    }
-  }
-  app.get("/metrics", async (_req, res) => {
-    res.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics());
-  });
-  app.use(statusOnError);
-  return app;
 }

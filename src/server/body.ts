@@ -100,7 +100,7 @@ export function readBody(
     const onClose = () =>
       stop(new HttpError(400, "the client closed the connection before sending the whole body"));
     const onAbort = () =>
-      stop(new HttpError(408, `the review did not arrive within ${timeoutMs} ms`));
+      stop(new HttpError(408, `the review did not arrive within ${Math.round(timeoutMs)} ms`));
     req.once("end", onEnd).once("close", onClose);
     signal.addEventListener("abort", onAbort, { once: true });
   });

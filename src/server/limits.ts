@@ -70,3 +70,27 @@ export const REVIEW_THREAD = {
   /** Nesting of a body; a pod nests about 15 levels, managedFields included. */
   maxDepth: 100,
 } as const;
+
+/**
+ * What share of the time the apiserver gives a review (the `timeout` it adds to the webhook URL:
+ * the webhook's timeoutSeconds, or less when its own request has less left) meshtune answers
+ * within; the rest is for the network and the apiserver's side. 4 s of the chart's 5 s.
+ */
+export const ANSWER_SHARE = 0.8;
+
+/**
+ * The queue of small reviews waiting to be planned on the event loop, in the order they arrived.
+ * An apiserver has at most --max-mutating-requests-inflight (200) writes in flight and a review
+ * is planned in a fraction of a millisecond, so a burst of pod creations waits milliseconds and
+ * the queue then empties. A review still waiting after `maxWaitMs` (or half the time it has, if
+ * less) is answered at once, unplanned: allowed, unchanged, with a warning and
+ * outcome="shed". Answering it so costs a fraction of planning it, so under overload meshtune
+ * still answers every review in time and plans as many as one core can.
+ */
+export const PLAN_QUEUE = {
+  maxWaitMs: 1000,
+  /** Reviews waiting at once: 1,000 of at most INLINE_BODY_BYTES are the small-body reserve. */
+  maxReviews: 1000,
+  /** How long planning holds the event loop before new requests are read and handshakes done. */
+  sliceMs: 5,
+} as const;

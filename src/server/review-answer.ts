@@ -1,4 +1,4 @@
-import { admit, type ReviewSummary } from "../admission/admit.js";
+import { admit, shed, type ReviewSummary } from "../admission/admit.js";
 import type { AdmissionReviewResponse } from "../admission/review.js";
 import { readReview } from "../admission/validate.js";
 import type { Config } from "../config/schema.js";
@@ -16,5 +16,11 @@ export interface ReviewAnswer {
  */
 export function answerReview(text: string, config: Config, ownNamespace?: string): ReviewAnswer {
   const { review, summary } = admit(readReview(parseJsonBody(text)), config, ownNamespace);
+  return { answer: review, summary };
+}
+
+/** The answer to a review that waited `waitedMs` and has no time left to be planned. */
+export function shedReview(text: string, config: Config, waitedMs: number): ReviewAnswer {
+  const { review, summary } = shed(readReview(parseJsonBody(text)), config, waitedMs);
   return { answer: review, summary };
 }

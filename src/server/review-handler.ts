@@ -4,10 +4,11 @@ import type { ReviewSummary } from "../admission/admit.js";
 import { InvalidReviewError } from "../admission/validate.js";
 import { readBody, refusalBeforeBody, type Body } from "./body.js";
 import type { ServerContext } from "./context.js";
+import { answerWithinMs } from "./deadline.js";
 import { answerBeforeBodyEnds } from "./early-answer.js";
 import { INLINE_BODY_BYTES, RETRY_AFTER_SECONDS } from "./limits.js";
 import type { RequestOutcome } from "./metrics.js";
-import { answerReview, type ReviewAnswer } from "./review-answer.js";
+import type { ReviewAnswer } from "./review-answer.js";
 import { HttpError, writeJson, sendStatus } from "./status.js";
 
 function elapsedSeconds(started: number): number {
@@ -25,19 +26,47 @@ function count(
   context.metrics.duration.observe({ outcome }, elapsedSeconds(started));
 }
 
-/** One log line and the metrics for an answered review. */
-function record(context: ServerContext, summary: ReviewSummary, started: number): void {
+/** How often, at most, meshtune logs that it is shedding reviews. */
+const SHED_WARNING_INTERVAL_MS = 10_000;
+
+/** When a server last warned that it sheds reviews. */
+interface ShedWarning {
+  at: number;
+}
+
+/**
+ * One log line and the metrics for an answered review. Shed reviews (overload) are logged at
+ * debug, with one warning every 10 s while it lasts: a line per review is what a CPU with no
+ * time to spare can least afford.
+ */
+function record(
+  context: ServerContext,
+  summary: ReviewSummary,
+  started: number,
+  warned: ShedWarning,
+): void {
   const profile = summary.profile ?? "none";
   count(context, summary.outcome, started, profile, summary.dryRun);
   if (summary.operations > 0) context.metrics.patchOperations.inc({ profile }, summary.operations);
   const { error, ...fields } = summary;
   const line = { ...fields, duration_ms: Math.round(elapsedSeconds(started) * 1e6) / 1e3 };
-  if (error === undefined) context.logger.info(line, "review");
-  else
+  if (summary.outcome === "shed") {
+    context.logger.debug(line, "review");
+    if (started - warned.at >= SHED_WARNING_INTERVAL_MS) {
+      warned.at = started;
+      context.logger.warn(
+        { reason: summary.skipped },
+        'overloaded: answering reviews unplanned (allowed, unchanged) until it catches up; see meshtune_admission_requests_total{outcome="shed"}',
+      );
+    }
+  } else if (error === undefined) {
+    context.logger.info(line, "review");
+  } else {
     context.logger.error(
       { ...line, err: error },
       "planning failed; answered as onInternalError says",
     );
+  }
 }
 
 function clientCertificateProblem(
@@ -124,30 +153,46 @@ function unlessAborted<T>(
   });
 }
 
-/** Small bodies are answered on the event loop; large ones on the review thread. */
-function answer(context: ServerContext, body: Body, signal: AbortSignal): Promise<ReviewAnswer> {
+/** When and how a review must be answered. */
+interface Due {
+  /** performance.now() time by which the answer must be out. */
+  at: number;
+  withinMs: number;
+  signal: AbortSignal;
+  /** Whether the client is gone, so there is nobody to answer. */
+  gone: () => boolean;
+}
+
+/**
+ * Small bodies are answered on the event loop, in turn (the review queue); large ones on the
+ * review thread. Undefined when the client left before its review's turn.
+ */
+function answer(context: ServerContext, body: Body, due: Due): Promise<ReviewAnswer | undefined> {
   if (body.bytes.length <= INLINE_BODY_BYTES) {
-    return Promise.resolve(
-      answerReview(body.bytes.toString("utf8"), context.config(), context.ownNamespace),
-    );
+    return context.reviewQueue.answer(body.bytes.toString("utf8"), due.at, due.gone);
   }
   const late = () =>
     new HttpError(
       503,
-      `meshtune could not answer within ${context.requestTimeoutMs} ms; retry in ${RETRY_AFTER_SECONDS} s`,
+      `meshtune could not answer within ${Math.round(due.withinMs)} ms; retry in ${RETRY_AFTER_SECONDS} s`,
     );
   const answered = context.reviewThread.answer(body.bytes, context.config(), context.ownNamespace);
-  return unlessAborted(answered, signal, late);
+  return unlessAborted(answered, due.signal, late);
 }
 
-/** POST /mutate: body → AdmissionReview → admit → answer, with a log line and metrics. */
+/**
+ * POST /mutate: body → AdmissionReview → admit → answer, with a log line and metrics, within the
+ * time the apiserver's `timeout` leaves (see deadline.ts).
+ */
 export function reviewHandler(
   context: ServerContext,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const warned: ShedWarning = { at: -Infinity };
   return async (req, res) => {
     const started = performance.now();
+    const withinMs = answerWithinMs(req.url, context.requestTimeoutMs);
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), context.requestTimeoutMs);
+    const timer = setTimeout(() => deadline.abort(), withinMs);
     context.metrics.inFlight.inc();
     res.once("close", () => {
       clearTimeout(timer);
@@ -157,10 +202,13 @@ export function reviewHandler(
     try {
       const refusal = refusalBeforeReview(context, req);
       if (refusal) throw refusal;
-      body = await readBody(req, context.budget, deadline.signal, context.requestTimeoutMs);
-      const { answer: review, summary } = await answer(context, body, deadline.signal);
-      writeJson(res, 200, review);
-      record(context, summary, started);
+      body = await readBody(req, context.budget, deadline.signal, withinMs);
+      const gone = () => req.socket.destroyed;
+      const due = { at: started + withinMs, withinMs, signal: deadline.signal, gone };
+      const answered = await answer(context, body, due);
+      if (answered === undefined) return;
+      writeJson(res, 200, answered.answer);
+      record(context, answered.summary, started, warned);
     } catch (error) {
       if (!res.headersSent) refuse(context, req, res, error, started);
     } finally {

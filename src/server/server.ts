@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
-import { createAdmissionListeners, createMetricsApp } from "./app.js";
+import { createAdmissionListeners, createMetricsListener } from "./app.js";
 import { BodyBudget } from "./body-budget.js";
 import { guardConnections } from "./connection-guard.js";
 import type { ServerContext } from "./context.js";
@@ -11,6 +11,8 @@ import { HANDSHAKE_TIMEOUT_MS, MAX_CONNECTIONS } from "./limits.js";
 import { LiveConfig } from "./live-config.js";
 import { LiveTls } from "./live-tls.js";
 import { createMetrics } from "./metrics.js";
+import { answerReview, shedReview } from "./review-answer.js";
+import { ReviewQueue } from "./review-queue.js";
 import { ReviewThread } from "./review-thread.js";
 import { close, drain, trackSockets } from "./shutdown.js";
 import { MIN_TLS_VERSION } from "./tls.js";
@@ -28,7 +30,10 @@ export interface ServerOptions {
   /** meshtune's own namespace, whose pods are never changed whatever the config says. */
   ownNamespace?: string;
   metricsPort: number;
-  /** Below the webhook's timeoutSeconds, so the apiserver gets an answer rather than a timeout. */
+  /**
+   * How long a review may take to arrive and be answered when the request does not say; the
+   * apiserver says, with the `timeout` it adds to the URL (see deadline.ts).
+   */
   requestTimeoutMs: number;
   /** How long in-flight requests may take to finish after shutdown begins. */
   shutdownGraceMs: number;
@@ -127,6 +132,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     requestTimeoutMs: options.requestTimeoutMs,
     requireClientCert: options.clientCa !== undefined,
     budget: new BodyBudget((held) => metrics.bodyBytesHeld.set(held)),
+    reviewQueue: new ReviewQueue({
+      plan: (text) => answerReview(text, config.current, options.ownNamespace),
+      shed: (text, waitedMs) => shedReview(text, config.current, waitedMs),
+    }),
     reviewThread: new ReviewThread(
       options.reviewWorker ?? new URL("./review-worker.js", import.meta.url),
       options.requestTimeoutMs,
@@ -135,7 +144,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const admission = createAdmissionListeners(context);
   https.on("request", admission.onRequest).on("checkContinue", admission.onCheckContinue);
 
-  const metricsServer = createHttpServer(createMetricsApp(context));
+  const metricsServer = createHttpServer(createMetricsListener(context));
   const port = await listen(https, options.port, options.host, "admission reviews (--port)");
   https.on("error", (error: Error) =>
     logger.error({ err: error }, "the HTTPS server reported an error"),

@@ -1,7 +1,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import fastJsonPatch, { type Operation } from "fast-json-patch";
 import { describe, expect, it } from "vitest";
-import { admit } from "../../src/admission/admit.js";
+import { admit, shed } from "../../src/admission/admit.js";
 import { podCreationReview } from "../../src/admission/request.js";
 import type { AdmissionReviewRequest } from "../../src/admission/review.js";
 import { readReview } from "../../src/admission/validate.js";
@@ -171,5 +171,37 @@ describe("an internal error while planning", () => {
       message: `meshtune failed while planning this pod and onInternalError is "deny", so it is refused; the meshtune logs show the cause under uid ${UID}`,
     });
     expect(summary).toMatchObject({ outcome: "error", allowed: false });
+  });
+});
+
+describe("answering a review meshtune is too busy to plan (shed)", () => {
+  it("admits the pod unchanged, saying it was overloaded and what to do", () => {
+    const { review: answer, summary } = shed(review(fixturePod("vllm-deployment")), config, 1234.4);
+    expect(answer.response).toEqual({
+      uid: UID,
+      allowed: true,
+      warnings: [
+        "meshtune: overloaded: admitted untuned rather than late (waited 1234 ms behind other pods); recreate it to tune it",
+      ],
+    });
+    expect(summary).toMatchObject({
+      outcome: "shed",
+      allowed: true,
+      operations: 0,
+      skipped: "overloaded: waited 1234 ms behind other pods",
+    });
+  });
+
+  it("refuses the pod with 429, to be created again, when onInternalError is deny", () => {
+    const deny = parseConfig("onInternalError: deny\nprofiles: [{ name: gpu }]");
+    const { review: answer, summary } = shed(review(fixturePod("vllm-deployment")), deny, 50);
+    expect(answer.response.allowed).toBe(false);
+    expect(answer.response.status).toEqual({
+      code: 429,
+      reason: "TooManyRequests",
+      message:
+        'meshtune is overloaded (the pod waited 50 ms behind other pods) and onInternalError is "deny", so it is refused; create it again',
+    });
+    expect(summary).toMatchObject({ outcome: "shed", allowed: false });
   });
 });

@@ -57,6 +57,21 @@ describe("health and readiness", () => {
     expect(JSON.parse(post.body).message).toBe("/healthz takes GET");
   });
 
+  it("serves Prometheus text on the metrics port, and says what the port serves on any other path", async () => {
+    const harness = await harnessWith({});
+    const metrics = await fetch(`${harness.metricsUrl}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await metrics.text()).toContain("# TYPE meshtune_admission_requests_total counter");
+    const review = await fetch(`${harness.metricsUrl}/mutate`, { method: "POST", body: "{}" });
+    expect(review.status).toBe(404);
+    expect(((await review.json()) as { message: string }).message).toBe(
+      "nothing at POST /mutate; this port serves GET /metrics, /healthz and /readyz",
+    );
+    const put = await fetch(`${harness.metricsUrl}/metrics`, { method: "PUT" });
+    expect([put.status, put.headers.get("allow")]).toEqual([405, "GET"]);
+  });
+
   it("is not ready without a certificate, and becomes ready when one is mounted", async () => {
     const harness = await harnessWith({ certs: null, watchIntervalMs: 200 });
     const before = await fetch(`${harness.metricsUrl}/readyz`);
@@ -115,11 +130,11 @@ describe("the connection", () => {
     );
   });
 
-  it("answers 408 when a review does not arrive within the request timeout", async () => {
-    const harness = await harnessWith({ requestTimeoutMs: 300 });
-    const status = await new Promise<{ code: number; body: string }>((resolve, reject) => {
+  /** A review that starts and then never ends, to `path`; its answer. */
+  function stalledReview(harness: Harness, path: string) {
+    return new Promise<{ code: number; body: string }>((resolve, reject) => {
       const req = request(
-        `${harness.url}/mutate`,
+        `${harness.url}${path}`,
         {
           method: "POST",
           ca: harness.ca,
@@ -134,6 +149,11 @@ describe("the connection", () => {
       req.on("error", reject);
       req.write('{"apiVersion":'); // and then nothing more
     });
+  }
+
+  it("answers 408 when a review does not arrive within the request timeout", async () => {
+    const harness = await harnessWith({ requestTimeoutMs: 300 });
+    const status = await stalledReview(harness, "/mutate");
     expect(status.code).toBe(408);
     expect(JSON.parse(status.body).message).toBe("the review did not arrive within 300 ms");
     expect(
@@ -141,6 +161,15 @@ describe("the connection", () => {
         outcome: "timeout",
       }),
     ).toBe(1);
+  });
+
+  it("keeps to the timeout the apiserver puts in the URL (the webhook's timeoutSeconds) over its own", async () => {
+    const harness = await harnessWith({ requestTimeoutMs: 20_000 });
+    const started = performance.now();
+    const status = await stalledReview(harness, "/mutate?timeout=500ms");
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(status.code).toBe(408);
+    expect(JSON.parse(status.body).message).toBe("the review did not arrive within 400 ms");
   });
 });
 

@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import { podCreationReview } from "../../src/admission/request.js";
+import { loadConfig, DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
+import { PLAN_QUEUE } from "../../src/server/limits.js";
+import { answerReview, shedReview, type ReviewAnswer } from "../../src/server/review-answer.js";
+import { ReviewQueue } from "../../src/server/review-queue.js";
+import { fixturePod } from "../fixtures/load.js";
+
+// The queue with the real planner and a clock the test moves: planning a review "takes" as long
+// as the test says, so waits are exact.
+
+const config = loadConfig(DEFAULT_CONFIG_PATH);
+const review = (uid: string) =>
+  JSON.stringify(podCreationReview(fixturePod("vllm-deployment"), { uid }));
+
+const SECOND = 1000;
+
+/** A queue whose clock is `clock.now`; planning a review moves it by `planMs`. */
+function queueWith(planMs: number) {
+  const clock = { now: 0 };
+  const planned: string[] = [];
+  const queue = new ReviewQueue(
+    {
+      plan: (text) => {
+        clock.now += planMs;
+        const answer = answerReview(text, config);
+        planned.push(answer.summary.uid);
+        return answer;
+      },
+      shed: (text, waitedMs) => shedReview(text, config, waitedMs),
+    },
+    () => clock.now,
+  );
+  return { queue, clock, planned };
+}
+
+const here = () => false;
+const outcome = (answer: ReviewAnswer | undefined) => answer?.summary.outcome;
+
+describe("ReviewQueue", () => {
+  it("plans reviews in the order they arrived", async () => {
+    const { queue, planned } = queueWith(0.2);
+    const answers = await Promise.all(
+      ["a", "b", "c"].map((uid) => queue.answer(review(uid), 4 * SECOND, here)),
+    );
+    expect(planned).toEqual(["a", "b", "c"]);
+    expect(answers.map(outcome)).toEqual(["patched", "patched", "patched"]);
+    expect(answers.map((a) => a?.answer.response.uid)).toEqual(["a", "b", "c"]);
+  });
+
+  it("does not plan a review whose client has gone", async () => {
+    const { queue, planned } = queueWith(0.2);
+    const answer = await queue.answer(review("gone"), 4 * SECOND, () => true);
+    expect(answer).toBeUndefined();
+    expect(planned).toEqual([]);
+  });
+
+  it("answers a review unplanned once it waited half the time it had left", async () => {
+    const { queue, clock } = queueWith(0.2);
+    const late = queue.answer(review("late"), 100, here);
+    clock.now = 50;
+    const answer = await late;
+    expect(outcome(answer)).toBe("shed");
+    expect(answer?.answer.response).toEqual({
+      uid: "late",
+      allowed: true,
+      warnings: [
+        "meshtune: overloaded: admitted untuned rather than late (waited 50 ms behind other pods); recreate it to tune it",
+      ],
+    });
+  });
+
+  it("lets no review wait longer than maxWaitMs, however long it has", async () => {
+    const { queue, clock } = queueWith(0.2);
+    const waiting = queue.answer(review("patient"), 30 * SECOND, here);
+    clock.now = PLAN_QUEUE.maxWaitMs;
+    expect(outcome(await waiting)).toBe("shed");
+  });
+
+  it("plans a whole burst, however long the last of it waits within a second", async () => {
+    // 400 reviews of 2 ms each: the last waits 798 ms.
+    const { queue } = queueWith(2);
+    const answers = await Promise.all(
+      Array.from({ length: 400 }, (_, i) => queue.answer(review(`burst-${i}`), 4 * SECOND, here)),
+    );
+    expect(new Set(answers.map(outcome))).toEqual(new Set(["patched"]));
+  });
+
+  it("under overload, answers unplanned what waited a second, plans the rest, and keeps no review longer", async () => {
+    // Planning takes 2 ms and a review arrives every 1 ms: twice what the queue can plan.
+    // Arrivals are queued between the queue's slices, as requests are read between them.
+    const { queue, clock } = queueWith(2);
+    const waits: Promise<{ outcome?: string; waitedMs: number }>[] = [];
+    while (clock.now < 3000) {
+      while (waits.length <= clock.now) {
+        const arrived = clock.now;
+        waits.push(
+          queue
+            .answer(review(`r${waits.length}`), arrived + 4 * SECOND, here)
+            .then((answer) => ({ outcome: outcome(answer), waitedMs: clock.now - arrived })),
+        );
+      }
+      const before = clock.now;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (clock.now === before) clock.now += 1;
+    }
+    const answered = await Promise.all(waits);
+    const planned = answered.filter((a) => a.outcome === "patched");
+    const shed = answered.filter((a) => a.outcome === "shed");
+    expect(planned.length + shed.length).toBe(answered.length);
+    // Until the first review waited a second, every one was planned.
+    expect(answered.slice(0, 400).every((a) => a.outcome === "patched")).toBe(true);
+    expect(shed.length).toBeGreaterThan(answered.length / 4);
+    // No review waited more than a second and a slice, planned or not.
+    const longest = Math.max(...answered.map((a) => a.waitedMs));
+    expect(longest).toBeLessThanOrEqual(PLAN_QUEUE.maxWaitMs + PLAN_QUEUE.sliceMs + 2);
+
+    // Once the queue has emptied, the next review waits nothing and is planned.
+    expect(queue.length).toBe(0);
+    expect(outcome(await queue.answer(review("after"), clock.now + 4 * SECOND, here))).toBe(
+      "patched",
+    );
+  });
+
+  it("plans in slices, so the event loop turns during a burst", async () => {
+    const { queue } = queueWith(1);
+    const order: string[] = [];
+    const answers = Array.from({ length: 20 }, (_, i) =>
+      queue.answer(review(`s${i}`), 4 * SECOND, here).then(() => order.push(`answered ${i}`)),
+    );
+    setImmediate(() => order.push("another request's turn"));
+    await Promise.all(answers);
+    const turn = order.indexOf("another request's turn");
+    expect(turn).toBeGreaterThan(0);
+    expect(turn).toBeLessThan(order.length - 1);
+    expect(turn).toBeLessThanOrEqual(Math.ceil(PLAN_QUEUE.sliceMs) + 1);
+  });
+
+  it("rejects only the review whose planning failed", async () => {
+    const clock = { now: 0 };
+    const queue = new ReviewQueue(
+      {
+        plan: (text) => answerReview(text, config),
+        shed: (text, waitedMs) => shedReview(text, config, waitedMs),
+      },
+      () => clock.now,
+    );
+    const [bad, good] = await Promise.allSettled([
+      queue.answer("{not json", 4 * SECOND, here),
+      queue.answer(review("good"), 4 * SECOND, here),
+    ]);
+    expect(bad.status).toBe("rejected");
+    expect((bad as PromiseRejectedResult).reason).toMatchObject({ status: 400 });
+    expect(good).toMatchObject({ status: "fulfilled", value: { summary: { outcome: "patched" } } });
+  });
+});
