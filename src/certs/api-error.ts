@@ -1,8 +1,8 @@
-import { ApiException } from "@kubernetes/client-node";
+import { KubeApiError } from "./kube-api.js";
 
 /** The HTTP status of a failed Kubernetes API call, or undefined when it never got an answer. */
 export function statusOf(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
+  return error instanceof KubeApiError ? error.status : undefined;
 }
 
 /** An actionable sentence for a failed call: what was attempted, what came back, what to check. */
@@ -13,6 +13,9 @@ export function describeApiError(action: string, error: unknown): Error {
       `cannot ${action}: the API answered ${status}; check that the pod's ServiceAccount is bound to meshtune's Role and ClusterRole`,
     );
   }
-  const detail = status === undefined ? (error as Error).message : `the API answered ${status}`;
+  const detail =
+    status === undefined
+      ? (error as Error).message
+      : `the API answered ${status}: ${(error as Error).message}`;
   return new Error(`cannot ${action}: ${detail}`);
 }

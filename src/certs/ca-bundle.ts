@@ -1,18 +1,17 @@
-import {
-  PatchStrategy,
-  setHeaderOptions,
-  type AdmissionregistrationV1Api,
-  type V1MutatingWebhookConfiguration,
-} from "@kubernetes/client-node";
+import type { V1MutatingWebhookConfiguration } from "@kubernetes/client-node";
 import { describeApiError } from "./api-error.js";
+import type { KubeApi } from "./kube-api.js";
 import { normalizePem, splitBundle } from "./pem.js";
 
+const webhookPath = (name: string) =>
+  `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${encodeURIComponent(name)}`;
+
 export async function readWebhookConfiguration(
-  admission: AdmissionregistrationV1Api,
+  api: KubeApi,
   name: string,
 ): Promise<V1MutatingWebhookConfiguration> {
   try {
-    return await admission.readMutatingWebhookConfiguration({ name });
+    return await api.get<V1MutatingWebhookConfiguration>(webhookPath(name));
   } catch (error) {
     throw describeApiError(`read MutatingWebhookConfiguration ${name} to set its caBundle`, error);
   }
@@ -41,7 +40,7 @@ export function caBundleTrusts(
  * since it was read is refused rather than patched in the wrong place.
  */
 export async function ensureCaBundle(
-  admission: AdmissionregistrationV1Api,
+  api: KubeApi,
   configuration: V1MutatingWebhookConfiguration,
   bundle: string,
 ): Promise<boolean> {
@@ -57,10 +56,7 @@ export async function ensureCaBundle(
   );
   if (patch.length === 0) return false;
   try {
-    await admission.patchMutatingWebhookConfiguration(
-      { name, body: patch },
-      setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
-    );
+    await api.jsonPatch(webhookPath(name), patch);
   } catch (error) {
     throw describeApiError(`patch the caBundle of MutatingWebhookConfiguration ${name}`, error);
   }

@@ -1,5 +1,6 @@
-import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
+import type { V1Secret } from "@kubernetes/client-node";
 import { describeApiError, statusOf } from "./api-error.js";
+import type { KubeApi } from "./kube-api.js";
 
 /**
  * The one Secret the self-signed mode keeps its certificates in. Writes are conditional, so of two
@@ -7,10 +8,15 @@ import { describeApiError, statusOf } from "./api-error.js";
  */
 export class SecretStore {
   constructor(
-    private readonly core: CoreV1Api,
+    private readonly api: KubeApi,
     readonly namespace: string,
     readonly name: string,
   ) {}
+
+  #path(name = ""): string {
+    const secrets = `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/secrets`;
+    return name === "" ? secrets : `${secrets}/${encodeURIComponent(name)}`;
+  }
 
   get description(): string {
     return `Secret ${this.namespace}/${this.name}`;
@@ -19,7 +25,7 @@ export class SecretStore {
   /** The Secret, or undefined when it does not exist. */
   async read(): Promise<V1Secret | undefined> {
     try {
-      return await this.core.readNamespacedSecret({ name: this.name, namespace: this.namespace });
+      return await this.api.get<V1Secret>(this.#path(this.name));
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw describeApiError(`read ${this.description}`, error);
@@ -29,7 +35,7 @@ export class SecretStore {
   /** Creates the Secret; false when another writer created it first. */
   async create(secret: V1Secret): Promise<boolean> {
     try {
-      await this.core.createNamespacedSecret({ namespace: this.namespace, body: secret });
+      await this.api.create(this.#path(), secret);
       return true;
     } catch (error) {
       if (statusOf(error) === 409) return false;
@@ -40,11 +46,7 @@ export class SecretStore {
   /** Replaces the Secret if it still has `secret.metadata.resourceVersion`; false when it changed since. */
   async replace(secret: V1Secret): Promise<boolean> {
     try {
-      await this.core.replaceNamespacedSecret({
-        name: this.name,
-        namespace: this.namespace,
-        body: secret,
-      });
+      await this.api.replace(this.#path(this.name), secret);
       return true;
     } catch (error) {
       if (statusOf(error) === 409) return false;

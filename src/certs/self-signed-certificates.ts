@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { caBundleTrusts, ensureCaBundle, readWebhookConfiguration } from "./ca-bundle.js";
 import { serviceDnsNames } from "./generate.js";
+import type { KubeApi } from "./kube-api.js";
 import {
   advance,
   initialCertificates,
@@ -17,7 +17,8 @@ import { fromSecret, toSecret } from "./tls-secret.js";
 import { writeCertificateFiles } from "./write.js";
 
 export interface SelfSignedOptions {
-  kubeConfig: KubeConfig;
+  /** The Kubernetes API, where the Secret and the webhook configuration are. */
+  api: KubeApi;
   /** Where the Secret and the Service live: the pod's own namespace. */
   namespace: string;
   secretName: string;
@@ -58,19 +59,13 @@ export interface RoundResult {
  */
 export class SelfSignedCertificatesKeeper {
   readonly #store: SecretStore;
-  readonly #admission: AdmissionregistrationV1Api;
   readonly #policy: RotationPolicy;
   readonly #now: () => Date;
   /** Whether the TLS directory holds the Secret's serving certificate. */
   #filesInPlace = false;
 
   constructor(private readonly options: SelfSignedOptions) {
-    this.#store = new SecretStore(
-      options.kubeConfig.makeApiClient(CoreV1Api),
-      options.namespace,
-      options.secretName,
-    );
-    this.#admission = options.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+    this.#store = new SecretStore(options.api, options.namespace, options.secretName);
     this.#policy = {
       dnsNames: serviceDnsNames(options.serviceName, options.namespace),
       validityDays: options.validityDays,
@@ -88,7 +83,7 @@ export class SelfSignedCertificatesKeeper {
     // A configuration that cannot be read trusts no new CA: no promotion, but the files are still
     // written, and the round then fails with the reason.
     const configuration = await readWebhookConfiguration(
-      this.#admission,
+      this.options.api,
       this.options.webhookName,
     ).catch((error: unknown) => error as Error);
     const trusts = configuration instanceof Error ? () => false : caBundleTrusts(configuration);
@@ -99,7 +94,7 @@ export class SelfSignedCertificatesKeeper {
       this.options.logger.info({ dir: this.options.tlsDir }, "serving certificate written");
     if (configuration instanceof Error) throw configuration;
     const patchedCaBundle = await ensureCaBundle(
-      this.#admission,
+      this.options.api,
       configuration,
       certificates.trusted.join(""),
     );

@@ -69,15 +69,15 @@ export async function startSelfSigned(
       `--self-signed-secret needs meshtune's namespace: set --self-signed-namespace, --own-namespace or POD_NAMESPACE, or run in a pod with a service account token`,
     );
   }
-  // Loaded only in this mode: the Kubernetes client adds about 85 MB to the process.
-  const [{ KubeConfig }, { SelfSignedCertificatesKeeper }] = await Promise.all([
-    import("@kubernetes/client-node"),
+  // Loaded only in this mode: key generation (node-forge) is a good part of the keeper's code.
+  const [{ loadKubeAccess }, { KubeApi }, { SelfSignedCertificatesKeeper }] = await Promise.all([
+    import("../certs/kube-access.js"),
+    import("../certs/kube-api.js"),
     import("../certs/self-signed-certificates.js"),
   ]);
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
+  const api = new KubeApi(loadKubeAccess());
   const keeper = new SelfSignedCertificatesKeeper({
-    kubeConfig,
+    api,
     namespace,
     secretName: flags.selfSignedSecret,
     serviceName: flags.selfSignedService,
@@ -86,5 +86,9 @@ export async function startSelfSigned(
     validityDays: flags.selfSignedDays,
     logger: logger.child({ component: "self-signed-certificates" }),
   });
-  return keeper.start().stop;
+  const { stop } = keeper.start();
+  return () => {
+    stop();
+    api.close();
+  };
 }

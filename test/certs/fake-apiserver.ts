@@ -7,6 +7,7 @@ import fastJsonPatch from "fast-json-patch";
 import type { Operation } from "fast-json-patch";
 import { parseAllDocuments } from "yaml";
 import { generateCA } from "../../src/certs/generate.js";
+import type { KubeAccess } from "../../src/certs/kube-access.js";
 import { generateLoopbackCert } from "../../src/certs/loopback.js";
 
 // A stand-in for kube-apiserver that speaks the REST paths the self-signed mode uses, over real
@@ -125,7 +126,7 @@ export class FakeApiServer {
     this.#gates.length = 0;
   }
 
-  /** A kubeconfig for the real client, as a service account token user would have. */
+  /** A kubeconfig for a service account token user, as @kubernetes/client-node writes one. */
   kubeConfig(): KubeConfig {
     const { port } = this.#server?.address() as AddressInfo;
     const kubeConfig = new KubeConfig();
@@ -142,6 +143,17 @@ export class FakeApiServer {
       currentContext: "fake",
     });
     return kubeConfig;
+  }
+
+  /** The API as the certificate keeper reaches it: a service account token and the CA. */
+  access(): KubeAccess {
+    const { port } = this.#server?.address() as AddressInfo;
+    return {
+      server: `https://127.0.0.1:${port}`,
+      ca: this.#ca,
+      token: () => "service-account-token",
+      source: "the fake apiserver",
+    };
   }
 
   /** Holds requests matching `matches` until `count` of them wait, then lets all through at once. */

@@ -9,6 +9,7 @@ import {
   SelfSignedCertificatesKeeper,
   type SelfSignedOptions,
 } from "../../src/certs/self-signed-certificates.js";
+import { KubeApi } from "../../src/certs/kube-api.js";
 import { splitBundle } from "../../src/certs/pem.js";
 import { DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
@@ -16,7 +17,7 @@ import { FakeApiServer } from "./fake-apiserver.js";
 import { handshake } from "./handshake.js";
 
 // The Kubernetes API here is FakeApiServer: real HTTPS on loopback, the apiserver's REST paths and
-// resourceVersion conflicts, and the shipped RBAC rules; the client is the real @kubernetes/client-node.
+// resourceVersion conflicts, and the shipped RBAC rules; the client is meshtune's own (certs/kube-api.ts).
 
 const DAY = 86_400_000;
 const SERVICE_HOST = "meshtune.meshtune.svc";
@@ -40,7 +41,7 @@ function replica(
 ): SelfSignedCertificatesKeeper & { tlsDir: string } {
   const tlsDir = overrides.tlsDir ?? mkdtempSync(join(tmpdir(), "meshtune-tls-"));
   const keeper = new SelfSignedCertificatesKeeper({
-    kubeConfig: api.kubeConfig(),
+    api: new KubeApi(api.access()),
     namespace: "meshtune",
     secretName: "meshtune-tls",
     serviceName: "meshtune",
