@@ -14,6 +14,8 @@ declare module "autocannon" {
     amount?: number;
     /** A response with any other body counts as a mismatch. */
     expectBody?: string;
+    /** A response whose body this does not accept counts as a mismatch; wins over expectBody. */
+    verifyBody?: (body: string) => boolean;
     /** Seconds before a request counts as timed out. */
     timeout?: number;
   }

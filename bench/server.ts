@@ -13,18 +13,23 @@ export interface ServerRun extends LoadResult {
   cpuMicrosPerResponse: number;
 }
 
-export interface Comparison {
+/** The three servers, by role: meshtune, the same-bytes floor, the fixed-answer baseline. */
+export interface Trio<T> {
+  meshtune: T;
+  sameBytes: T;
+  fixedAnswer: T;
+}
+
+export const ROLES = ["meshtune", "sameBytes", "fixedAnswer"] as const;
+
+export interface Comparison extends Trio<ServerRun> {
   connections: number;
-  meshtune: ServerRun;
-  baseline: ServerRun;
-  /** meshtune's requests per second over the baseline's. */
-  throughputRatio: number;
 }
 
 export interface ComparisonPlan {
   concurrencies: number[];
   seconds: number;
-  /** Load before measuring, so both servers are measured with their code optimised. */
+  /** Load before measuring, so every server is measured with its code optimised. */
   warmupSeconds: number;
 }
 
@@ -44,30 +49,27 @@ async function warmUp(server: ServerUnderTest, seconds: number): Promise<void> {
   }
 }
 
+/** The roles in the order they run at step `index`: each goes first, second and last in turn. */
+export function rotation(index: number): (typeof ROLES)[number][] {
+  return ROLES.map((_, i) => ROLES[(i + index) % ROLES.length]!);
+}
+
 /**
- * Loads meshtune and the baseline for the same time at each concurrency, one after the other,
- * alternating which goes first so drift in the machine's load does not favour either.
+ * Loads the three servers for the same time at each concurrency, one after the other, rotating
+ * which goes first so drift in the machine's load favours none.
  */
 export async function compareServers(
-  servers: { meshtune: ServerUnderTest; baseline: ServerUnderTest },
+  servers: Trio<ServerUnderTest>,
   plan: ComparisonPlan,
 ): Promise<Comparison[]> {
-  await warmUp(servers.baseline, plan.warmupSeconds);
-  await warmUp(servers.meshtune, plan.warmupSeconds);
+  for (const role of ROLES) await warmUp(servers[role], plan.warmupSeconds);
   const comparisons: Comparison[] = [];
   for (const [index, connections] of plan.concurrencies.entries()) {
-    const stop = { seconds: plan.seconds };
-    let meshtune: ServerRun;
-    let baseline: ServerRun;
-    if (index % 2 === 0) {
-      baseline = await run(servers.baseline, connections, stop);
-      meshtune = await run(servers.meshtune, connections, stop);
-    } else {
-      meshtune = await run(servers.meshtune, connections, stop);
-      baseline = await run(servers.baseline, connections, stop);
+    const runs: Partial<Trio<ServerRun>> = {};
+    for (const role of rotation(index)) {
+      runs[role] = await run(servers[role], connections, { seconds: plan.seconds });
     }
-    const throughputRatio = meshtune.requestsPerSecond / baseline.requestsPerSecond;
-    comparisons.push({ connections, meshtune, baseline, throughputRatio });
+    comparisons.push({ connections, ...(runs as Trio<ServerRun>) });
   }
   return comparisons;
 }

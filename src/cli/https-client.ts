@@ -8,6 +8,8 @@ export interface ClientRequest {
   body?: string | Buffer;
   /** The CA (or CAs) that may have signed the server's certificate (PEM). */
   ca: string | string[];
+  /** The name the certificate must carry, when it is not the URL's host. */
+  servername?: string;
   agent?: Agent | false;
   /** A client certificate and key, for a server with --client-ca. */
   cert?: string;
@@ -22,9 +24,9 @@ export interface ClientResponse {
 
 /** One HTTPS request, verifying the server against `ca`, and its whole answer. */
 export function send(url: string, options: ClientRequest): Promise<ClientResponse> {
-  const { method = "POST", headers, ca, agent, cert, key } = options;
+  const { method = "POST", headers, ca, agent, cert, key, servername } = options;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, ca, agent, cert, key }, (res) => {
+    const req = request(url, { method, headers, ca, agent, cert, key, servername }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => {

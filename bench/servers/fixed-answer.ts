@@ -1,7 +1,6 @@
 // A child process running the least a Node webhook can do: node:https with the same certificate
 // and TLS floor as meshtune, parse the AdmissionReview, answer a fixed allow for its uid.
 import { createServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import type { AdmissionReviewRequest } from "../../src/admission/review.js";
 import { readTlsMaterial, secureContextOptions } from "../../src/server/tls.js";
 import { serveUntilDisconnected } from "./child.js";
@@ -24,10 +23,4 @@ const server = createServer(secureContextOptions(readTlsMaterial(tlsDir)), (req,
     res.end(answer);
   });
 });
-server.keepAliveTimeout = 90_000; // as meshtune's
-server.listen(0, "127.0.0.1", () =>
-  serveUntilDisconnected((server.address() as AddressInfo).port, async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }),
-);
+serveUntilDisconnected(server);
