@@ -9,12 +9,35 @@ export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "
 const LOG_BUFFER_BYTES = 8 * 1024 * 1024;
 
 /**
- * Standard output, written asynchronously: a synchronous write per review cost 8% of the CPU
- * under load (`npm run bench`), and stalled every review while the disk or pipe behind it was
- * slow. pino flushes what is buffered when the process exits.
+ * Review lines are written in batches of about this many bytes, and at least every LOG_FLUSH_MS:
+ * a write per review cost more CPU than planning the pod (`npm run bench`, one review at a
+ * time). Any other line (start, reloads, warnings, errors) goes out at once, after those before.
+ */
+const LOG_BATCH_BYTES = 8 * 1024;
+const LOG_FLUSH_MS = 1000;
+/** How a review's line ends: pino writes the message last. */
+const REVIEW_LINE_END = '"msg":"review"}\n';
+
+/**
+ * Standard output, written asynchronously, so a slow disk or pipe behind it stalls no review.
+ * What is buffered is written when the process exits (the batch here first, then pino's).
  */
 function standardOutput(): DestinationStream {
-  return pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_BYTES });
+  let batch = "";
+  const flush = () => {
+    if (batch === "") return;
+    out.write(batch);
+    batch = "";
+  };
+  process.once("exit", flush);
+  const out = pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_BYTES });
+  setInterval(flush, LOG_FLUSH_MS).unref();
+  return {
+    write(line: string) {
+      batch += line;
+      if (batch.length >= LOG_BATCH_BYTES || !line.endsWith(REVIEW_LINE_END)) flush();
+    },
+  };
 }
 
 /** JSON lines with ISO timestamps; pino's own format, so any log pipeline reads them. */
