@@ -41,3 +41,22 @@ export async function storedPod(cluster: Cluster, namespace: string, name: strin
   const { stdout } = await cluster.kubectl(["get", "pod", name, "-n", namespace, "-o", "json"]);
   return JSON.parse(stdout) as V1Pod;
 }
+
+/** The pods in `namespace` that match the label selector `selector`, as `kubectl get` lists them. */
+export async function podsLabelled(
+  cluster: Cluster,
+  namespace: string,
+  selector: string,
+): Promise<V1Pod[]> {
+  const { stdout } = await cluster.kubectl([
+    "get",
+    "pods",
+    "-n",
+    namespace,
+    "-l",
+    selector,
+    "-o",
+    "json",
+  ]);
+  return (JSON.parse(stdout) as { items: V1Pod[] }).items;
+}
