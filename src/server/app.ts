@@ -43,9 +43,15 @@ function pathOf(req: IncomingMessage): string {
  */
 export function createAdmissionListener(context: ServerContext): RequestListener {
   const review = reviewHandler(context);
+  const ambientReview = reviewHandler(context, true);
   const routes: Record<string, Route> = {
     "/mutate": {
       methods: { POST: (req, res) => void review(req, res) },
+      takes: "POST with an AdmissionReview",
+    },
+    // The chart's second webhook, for namespaces labelled istio.io/dataplane-mode=ambient.
+    "/mutate/ambient": {
+      methods: { POST: (req, res) => void ambientReview(req, res) },
       takes: "POST with an AdmissionReview",
     },
     ...healthRoutes(context),

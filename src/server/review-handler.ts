@@ -82,9 +82,13 @@ function timedOut(context: ServerContext, res: ServerResponse, started: number):
   context.logger.warn({ status: 408, reason: message }, "review timed out");
 }
 
-/** POST /mutate: body → AdmissionReview → admit → answer, with a log line and metrics. */
+/**
+ * POST /mutate: body → AdmissionReview → admit → answer, with a log line and metrics. The
+ * handler for pods of Istio ambient namespaces (POST /mutate/ambient) says so to admit.
+ */
 export function reviewHandler(
   context: ServerContext,
+  ambientNamespace = false,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const started = performance.now();
@@ -98,7 +102,9 @@ export function reviewHandler(
       requireClientCertificate(context, req);
       const review = readReview(await readJsonBody(req));
       if (res.headersSent) return; // answered by the timeout meanwhile
-      const { review: answer, summary } = admit(review, context.config(), context.ownNamespace);
+      const { ownNamespace } = context;
+      const place = { ownNamespace, ambientNamespace };
+      const { review: answer, summary } = admit(review, context.config(), place);
       writeJson(res, 200, answer);
       record(context, summary, started);
     } catch (error) {
