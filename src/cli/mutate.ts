@@ -7,13 +7,17 @@ import { ConfigError, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { mutatePod } from "../engine.js";
 import { explain } from "../policy/decision.js";
+import { AMBIENT, DATAPLANE_MODE } from "../policy/meshes/istio-ambient.js";
 import { describe, InputError, parseDocuments, type Document } from "./documents.js";
 import { locatePod, podShapeProblem } from "./workloads.js";
 
 interface MutateOptions {
   /** Overrides each document's own namespace. */
   namespace?: string;
-  /** When given, the namespace must carry the config's namespaceLabel, as the webhook's namespaceSelector requires. */
+  /**
+   * When given, the namespace must carry the config's namespaceLabel, as the webhook's
+   * namespaceSelector requires; istio.io/dataplane-mode=ambient puts it in Istio ambient.
+   */
   namespaceLabels?: Record<string, string>;
   /** meshtune's own namespace, whose pods the webhook never changes. */
   ownNamespace?: string;
@@ -67,7 +71,9 @@ function mutateOne(document: Document, config: Config, options: MutateOptions): 
       `namespace ${namespace} lacks the label ${key}=${value}; the webhook would not be called`,
     );
   }
-  const target = { namespace, ownNamespace: options.ownNamespace };
+  // The chart sends pods of ambient namespaces to its second webhook, which says so.
+  const ambientNamespace = options.namespaceLabels?.[DATAPLANE_MODE] === AMBIENT;
+  const target = { namespace, ownNamespace: options.ownNamespace, ambientNamespace };
   const { plan, patch } = mutatePod(location.pod, target, config, location.base);
   // fast-json-patch inserts values by reference, so give it copies: later operations would edit ours.
   const mutated = fastJsonPatch.applyPatch(
@@ -192,7 +198,7 @@ export function mutateCommand(): Command {
     )
     .option(
       "--namespace-labels <k=v,...>",
-      "labels of that namespace, to check the config's namespaceLabel (the opt-in label)",
+      "labels of that namespace: the config's namespaceLabel (the opt-in label) is checked, istio.io/dataplane-mode=ambient puts its pods in ambient",
     )
     .option("--own-namespace <name>", "meshtune's own namespace: its pods are never changed")
     .action((options: CommandOptions) => {

@@ -89,6 +89,27 @@ describe("a round trip over HTTPS for every fixture", () => {
     expect(response).toMatchObject({ uid: "uid-query", allowed: true, patchType: "JSONPatch" });
   });
 
+  it("takes /mutate/ambient for the pods of Istio ambient namespaces: no sidecar keys, the rest as ever", async () => {
+    const review = podCreationReview(fixturePod("vllm-deployment"), { uid: "uid-ambient" });
+    const { response } = await postReview(`${harness.url}/mutate/ambient?timeout=10s`, review, {
+      ca: harness.ca,
+      agent,
+    });
+    expect(response).toMatchObject({ uid: "uid-ambient", allowed: true, patchType: "JSONPatch" });
+    const paths = decode(response.patch).map(({ path }) => path);
+    expect(paths.filter((path) => /istio\.io/.test(path))).toEqual([]);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "/spec/containers/0/lifecycle/preStop",
+        "/spec/terminationGracePeriodSeconds",
+        "/metadata/annotations/config.linkerd.io~1shutdown-grace-period",
+      ]),
+    );
+    expect(response.warnings).toContain(
+      "meshtune: Istio: in ambient (istio.io/dataplane-mode=ambient on the namespace): no sidecar, so no sidecar keys",
+    );
+  });
+
   it("logs one line per review with what was decided, and no environment values", async () => {
     const pod = fixturePod("vllm-deployment");
     pod.metadata = {
