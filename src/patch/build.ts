@@ -46,6 +46,18 @@ export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operati
     });
   }
 
+  function addHook(container: number, hook: "postStart" | "preStop", handler: unknown): void {
+    const lifecycle = pointer("spec", "containers", container, "lifecycle");
+    ensure(lifecycle, pod.spec?.containers[container]?.lifecycle != null, {});
+    operations.push({ op: "add", path: `${base}${lifecycle}/${hook}`, value: handler });
+  }
+
+  // The apiserver always fills it in: a replace says the patch changes a value.
+  function setGracePeriod(seconds: number): void {
+    const op = pod.spec?.terminationGracePeriodSeconds != null ? "replace" : "add";
+    operations.push({ op, path: `${base}/spec/terminationGracePeriodSeconds`, value: seconds });
+  }
+
   for (const change of changes) {
     switch (change.kind) {
       case "annotation":
@@ -66,16 +78,13 @@ export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operati
         );
         break;
       }
-      case "postStart": {
-        const lifecycle = pointer("spec", "containers", change.container, "lifecycle");
-        ensure(lifecycle, pod.spec?.containers[change.container]?.lifecycle != null, {});
-        operations.push({
-          op: "add",
-          path: `${base}${lifecycle}/postStart`,
-          value: change.handler,
-        });
+      case "postStart":
+      case "preStop":
+        addHook(change.container, change.kind, change.handler);
         break;
-      }
+      case "gracePeriod":
+        setGracePeriod(change.seconds);
+        break;
       case "startupProbe":
         operations.push({
           op: "add",

@@ -36,7 +36,8 @@ function pathOf(req: IncomingMessage): string {
   return req.url?.split("?", 1)[0] ?? "";
 }
 
-const isReview = (req: IncomingMessage) => req.method === "POST" && pathOf(req) === "/mutate";
+const REVIEW_PATHS = new Set(["/mutate", "/mutate/ambient"]);
+const isReview = (req: IncomingMessage) => req.method === "POST" && REVIEW_PATHS.has(pathOf(req));
 
 export interface AdmissionListeners {
   onRequest: RequestListener;
@@ -54,9 +55,15 @@ export interface AdmissionListeners {
  */
 export function createAdmissionListeners(context: ServerContext): AdmissionListeners {
   const review = reviewHandler(context);
+  const ambientReview = reviewHandler(context, true);
   const routes: Record<string, Route> = {
     "/mutate": {
       methods: { POST: (req, res) => void review(req, res) },
+      takes: "POST with an AdmissionReview",
+    },
+    // The chart's second webhook, for namespaces labelled istio.io/dataplane-mode=ambient.
+    "/mutate/ambient": {
+      methods: { POST: (req, res) => void ambientReview(req, res) },
       takes: "POST with an AdmissionReview",
     },
     ...healthRoutes(context),
@@ -74,7 +81,11 @@ export function createAdmissionListeners(context: ServerContext): AdmissionListe
       res.setHeader("Allow", Object.keys(route.methods).join(", "));
       sendStatus(res, 405, `${path} takes ${route.takes}`);
     } else {
-      sendStatus(res, 404, `nothing at ${req.method} ${path}; the webhook path is POST /mutate`);
+      sendStatus(
+        res,
+        404,
+        `nothing at ${req.method} ${path}; the webhook paths are POST /mutate and POST /mutate/ambient`,
+      );
     }
   };
   return {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import type { ReviewSummary } from "../admission/admit.js";
+import type { Place, ReviewSummary } from "../admission/admit.js";
 import { InvalidReviewError } from "../admission/validate.js";
 import { readBody, refusalBeforeBody, type Body } from "./body.js";
 import type { ServerContext } from "./context.js";
@@ -125,25 +125,33 @@ function unlessAborted<T>(
 }
 
 /** Small bodies are answered on the event loop; large ones on the review thread. */
-function answer(context: ServerContext, body: Body, signal: AbortSignal): Promise<ReviewAnswer> {
+function answer(
+  context: ServerContext,
+  place: Place,
+  body: Body,
+  signal: AbortSignal,
+): Promise<ReviewAnswer> {
   if (body.bytes.length <= INLINE_BODY_BYTES) {
-    return Promise.resolve(
-      answerReview(body.bytes.toString("utf8"), context.config(), context.ownNamespace),
-    );
+    return Promise.resolve(answerReview(body.bytes.toString("utf8"), context.config(), place));
   }
   const late = () =>
     new HttpError(
       503,
       `meshtune could not answer within ${context.requestTimeoutMs} ms; retry in ${RETRY_AFTER_SECONDS} s`,
     );
-  const answered = context.reviewThread.answer(body.bytes, context.config(), context.ownNamespace);
+  const answered = context.reviewThread.answer(body.bytes, context.config(), place);
   return unlessAborted(answered, signal, late);
 }
 
-/** POST /mutate: body → AdmissionReview → admit → answer, with a log line and metrics. */
+/**
+ * POST /mutate: body → AdmissionReview → admit → answer, with a log line and metrics. The
+ * handler for pods of Istio ambient namespaces (POST /mutate/ambient) says so to admit.
+ */
 export function reviewHandler(
   context: ServerContext,
+  ambientNamespace = false,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const place: Place = { ownNamespace: context.ownNamespace, ambientNamespace };
   return async (req, res) => {
     const started = performance.now();
     const deadline = new AbortController();
@@ -158,7 +166,7 @@ export function reviewHandler(
       const refusal = refusalBeforeReview(context, req);
       if (refusal) throw refusal;
       body = await readBody(req, context.budget, deadline.signal, context.requestTimeoutMs);
-      const { answer: review, summary } = await answer(context, body, deadline.signal);
+      const { answer: review, summary } = await answer(context, place, body, deadline.signal);
       writeJson(res, 200, review);
       record(context, summary, started);
     } catch (error) {
