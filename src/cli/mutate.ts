@@ -8,7 +8,7 @@ import type { Config } from "../config/schema.js";
 import { mutatePod } from "../engine.js";
 import { isPlainObject } from "../plain-object.js";
 import { explain } from "../policy/decision.js";
-import { AMBIENT, DATAPLANE_MODE } from "../policy/meshes/istio-ambient.js";
+import { isAmbientNamespace } from "../policy/meshes/istio-ambient.js";
 import type { PodShape } from "../policy/pod.js";
 import { asCreated, controllerAdditions, type ControllerAdditions } from "./controller-labels.js";
 import {
@@ -134,7 +134,7 @@ function mutateManifest(
   const template = pod as PodShape;
   const base = path.map((part) => `/${part}`).join("");
   // The chart sends pods of ambient namespaces to its second webhook, which says so.
-  const ambientNamespace = options.namespaceLabels?.[DATAPLANE_MODE] === AMBIENT;
+  const ambientNamespace = isAmbientNamespace(options.namespaceLabels);
   const target = { namespace, ownNamespace: options.ownNamespace, ambientNamespace };
   const { plan, patch } = mutatePod(template, target, config, base, asCreated(template, additions));
   // fast-json-patch inserts values by reference, so give it copies: later operations would edit ours.

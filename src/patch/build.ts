@@ -82,8 +82,8 @@ export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operati
       case "preStop":
         addHook(change.container, change.kind, change.handler);
         break;
-      case "gracePeriod":
-        setGracePeriod(change.seconds);
+      case "terminationGracePeriodSeconds":
+        setGracePeriod(change.value);
         break;
       case "startupProbe":
         operations.push({

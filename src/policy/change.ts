@@ -13,4 +13,4 @@ export type Change =
   | { kind: "postStart"; container: number; handler: V1LifecycleHandler }
   | { kind: "preStop"; container: number; handler: V1LifecycleHandler }
   | { kind: "startupProbe"; container: number; probe: V1Probe }
-  | { kind: "gracePeriod"; seconds: number };
+  | { kind: "terminationGracePeriodSeconds"; value: number };

@@ -69,7 +69,7 @@ function planGracePeriod(draft: Draft, streams: Streams, settings: LifecycleSett
   } else if (!settings.raiseGracePeriod) {
     decide(draft, { kind: "note", code: "grace-period-not-raised", detail: cut });
   } else {
-    draft.changes.push({ kind: "gracePeriod", seconds: needed });
+    draft.changes.push({ kind: "terminationGracePeriodSeconds", value: needed });
     decide(draft, {
       kind: "set",
       code: "set-grace-period",

@@ -70,7 +70,7 @@ describe("building the JSON Patch", () => {
 
   it("replaces the grace period the pod has, and adds one where it has none", () => {
     const pod = fixturePod("web-cpu-pod");
-    const change: Change = { kind: "gracePeriod", seconds: 320 };
+    const change: Change = { kind: "terminationGracePeriodSeconds", value: 320 };
     expect(buildPatch(pod, [change])).toEqual([
       { op: "add", path: "/spec/terminationGracePeriodSeconds", value: 320 },
     ]);

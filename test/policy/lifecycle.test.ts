@@ -40,7 +40,9 @@ describe("the sidecar mode of the shipped config", () => {
 
   it("gives a batch pod no warmup, no drain, no preStop pause and no longer grace period", () => {
     expect(kinds("gpu-job-pod")).not.toEqual(
-      expect.arrayContaining([expect.stringMatching(/postStart|startupProbe|preStop|gracePeriod/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/postStart|startupProbe|preStop|terminationGracePeriodSeconds/),
+      ]),
     );
     expect(JSON.parse(annotationsSet("gpu-job-pod")["proxy.istio.io/config"]!)).toEqual({
       concurrency: 2,

@@ -92,7 +92,7 @@ describe("the grace period", () => {
   it("says nothing to kubectl about a grace period that already covers the streams", () => {
     const pod = vllm((p) => (p.spec!.terminationGracePeriodSeconds = 600));
     const plan = planPod(pod, target, config);
-    expect(plan.changes.some(({ kind }) => kind === "gracePeriod")).toBe(false);
+    expect(plan.changes.some(({ kind }) => kind === "terminationGracePeriodSeconds")).toBe(false);
     expect(told(plan).join("\n")).not.toContain("terminationGracePeriodSeconds");
   });
 

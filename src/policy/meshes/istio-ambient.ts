@@ -2,9 +2,18 @@ import { decide, label, type Draft } from "../draft.js";
 
 /** The label that puts a pod, or every pod of a namespace, in Istio's ambient data plane. */
 export const DATAPLANE_MODE = "istio.io/dataplane-mode";
-export const AMBIENT = "ambient";
+const AMBIENT = "ambient";
 /** The one value that takes a pod out of ambient. */
 export const NOT_AMBIENT = "none";
+
+/**
+ * Whether a namespace with these labels is in ambient, as the chart's second webhook selects it
+ * (istio.io/dataplane-mode In [ambient]): where meshtune knows the namespace's labels itself (the
+ * CLI, the audit) rather than from the webhook path.
+ */
+export function isAmbientNamespace(labels: Record<string, string> | undefined): boolean {
+  return labels?.[DATAPLANE_MODE] === AMBIENT;
+}
 
 /**
  * Whether the pod will be in ambient, and a line that says so, after Istio CNI's enablement selectors (1.30.0

@@ -353,7 +353,7 @@ describe("a pod in Istio ambient", () => {
         "postStart",
         "startupProbe",
         "preStop",
-        "gracePeriod",
+        "terminationGracePeriodSeconds",
         "config.linkerd.io/shutdown-grace-period",
       ]),
     );
