@@ -27,7 +27,8 @@ function planPause(draft: Draft, seconds: number, settings: LifecycleSettings): 
   if (seconds === 0) return;
   const handler = pauseHandler(seconds, settings);
   for (const { index, container } of warmTargets(draft).targets) {
-    const theirs = container.lifecycle?.preStop;
+    // A null preStop (a manifest's empty `preStop:`) is none, as the apiserver reads it.
+    const theirs = container.lifecycle?.preStop ?? undefined;
     if (theirs === undefined) {
       draft.changes.push({ kind: "preStop", container: index, handler });
       const ours = describePause(handler);

@@ -46,6 +46,13 @@ describe("the preStop pause", () => {
     );
   });
 
+  it("pauses a container whose preStop is null, as a manifest's empty `preStop:` reads", () => {
+    const pod = vllm(
+      (p) => (p.spec!.containers[0]!.lifecycle = { preStop: null as unknown as undefined }),
+    );
+    expect(apply(pod).spec!.containers[0]!.lifecycle!.preStop).toEqual({ sleep: { seconds: 5 } });
+  });
+
   it("adds no pause with preStopSeconds 0, and none to a container that serves no model", () => {
     const none = parseConfig("lifecycle: { preStopSeconds: 0 }\nprofiles: [{ name: p }]");
     expect(apply(vllm(), none).spec!.containers[0]!.lifecycle?.preStop).toBeUndefined();
