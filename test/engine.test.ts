@@ -48,11 +48,11 @@ describe("the mutation engine on real-looking manifests", () => {
     expect(annotations["sidecar.istio.io/proxyCPU"]).toBe("1");
     expect(annotations["sidecar.istio.io/proxyMemoryLimit"]).toBe("2Gi");
     expect(annotations["config.linkerd.io/proxy-cpu-limit"]).toBe("3");
-    // Its keys are kept; the warmup only adds holdApplicationUntilProxyStarts.
+    // Its keys are kept; only the drain's proxyMetadata is added (a native sidecar needs no hold).
     expect(JSON.parse(annotations["proxy.istio.io/config"]!)).toEqual({
       terminationDrainDuration: "45s",
       concurrency: 4,
-      holdApplicationUntilProxyStarts: true,
+      proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true" },
     });
   });
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds what the e2e suite runs, from the Go module proxy, into a cache: for each wrapper module
-# scripts/e2e/go/kubernetes-1.<minor>/, kube-apiserver, kubectl and etcd; from
+# scripts/e2e/go/kubernetes-1.<minor>/, kube-apiserver, kubectl, etcd and kube-controller-manager
+# (whose Job controller creates real Job pods); from
 # scripts/e2e/go/istio-1.30/, Istio's injection webhook host (istio-injector) and istioctl.
 # A build is keyed by its wrapper's files, so a pin change builds anew and anything else is
 # found in the cache: the first run takes about 12 minutes on 2 cores, later ones a second.
@@ -80,7 +81,8 @@ for wrapper in "$here"/go/kubernetes-1.*/; do
   wrapper="${wrapper%/}"
   version="$(pinned "$wrapper" k8s.io/kubernetes)"
   build "$(basename "$wrapper")" "$wrapper" "$(kubernetes_ldflags "$version")" \
-    kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver kubectl=k8s.io/kubernetes/cmd/kubectl etcd=./etcd
+    kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver kubectl=k8s.io/kubernetes/cmd/kubectl etcd=./etcd \
+    kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager
 done
 
 istio="$here/go/istio-1.30"

@@ -2,6 +2,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../config/schema.js";
 import { mutatePod } from "../engine.js";
 import { explain } from "../policy/decision.js";
+import type { Target } from "../policy/pod.js";
 import type {
   AdmissionRequest,
   AdmissionResponse,
@@ -103,6 +104,9 @@ function internalError(
   return { review: answer(review, { allowed: true, warnings: [warning] }), summary: failed };
 }
 
+/** What the server knows of where a pod is created beyond its review (see admit). */
+export type Place = Omit<Target, "namespace">;
+
 /**
  * The answer to a review meshtune is too busy to plan: it waited `waitedMs` behind others. The
  * pod is admitted unchanged, as the apiserver admits it when a webhook with failurePolicy Ignore
@@ -135,13 +139,15 @@ export function shed(review: AdmissionReviewRequest, config: Config, waitedMs: n
 
 /**
  * The answer to one admission review: pod creations are planned and patched, anything else is
- * allowed untouched. Pods in `ownNamespace` (meshtune's) are never changed. Pure apart from the
- * engine it calls; HTTP is the caller's business.
+ * allowed untouched. `place` is what the server knows of where the pod is created beyond the
+ * review: meshtune's own namespace (its pods are never changed), and whether the namespace is in
+ * Istio ambient (the webhook path says so). Pure apart from the engine it calls; HTTP is the
+ * caller's business.
  */
 export function admit(
   review: AdmissionReviewRequest,
   config: Config,
-  ownNamespace?: string,
+  place: Place = {},
 ): Admission {
   const { request } = review;
   if (!isPodCreation(request)) {
@@ -155,7 +161,7 @@ export function admit(
   const summary = describeRequest(request, pod);
   let mutation;
   try {
-    mutation = mutatePod(pod, { namespace: summary.namespace ?? "", ownNamespace }, config);
+    mutation = mutatePod(pod, { ...place, namespace: summary.namespace ?? "" }, config);
   } catch (error) {
     return internalError(
       review,

@@ -56,6 +56,7 @@ const quantity = kind(
   "a quantity",
 );
 const mapping = kind(isPlainObject, "a mapping");
+const wholeNumber = kind(Number.isInteger, "a whole number");
 
 /** A field that may be missing; null counts as missing (Helm renders `annotations:` so). */
 function optional(check: Check): Check {
@@ -113,6 +114,7 @@ const container = fields({
       postStart: optional(
         fields({ exec: optional(fields({ command: optional(listOf(string)) })) }),
       ),
+      preStop: optional(mapping),
     }),
   ),
   startupProbe: optional(mapping),
@@ -134,6 +136,8 @@ const podShape = fields({
     volumes: optional(listOf(named)),
     resourceClaims: optional(listOf(named)),
     runtimeClassName: optional(string),
+    restartPolicy: optional(string),
+    terminationGracePeriodSeconds: optional(wholeNumber),
   }),
 });
 

@@ -129,7 +129,8 @@ function workloadFindings(
 
 /** The report on one workload, or undefined when the webhook would leave its pods alone. */
 function workloadReport(context: AuditContext, workload: Workload): WorkloadReport | undefined {
-  const half = podHalf(workload, context.config);
+  const nsLabels = context.namespaceLabels.get(workload.namespace);
+  const half = podHalf(workload, context.config, nsLabels);
   if (half === undefined) return undefined;
   const podLabelsOf = podLabels(workload);
   const services = context.inventory.services.filter(
@@ -137,7 +138,6 @@ function workloadReport(context: AuditContext, workload: Workload): WorkloadRepo
       namespaceOf(service) === workload.namespace &&
       selects(labels(service.spec?.selector), podLabelsOf),
   );
-  const nsLabels = context.namespaceLabels.get(workload.namespace);
   return {
     apiVersion: workload.apiVersion,
     kind: workload.kind,

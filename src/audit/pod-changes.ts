@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.js";
 import type { Change } from "../policy/change.js";
 import type { PodShape } from "../policy/pod.js";
 import { explain } from "../policy/decision.js";
+import { isAmbientNamespace } from "../policy/meshes/istio-ambient.js";
 import { planPod } from "../policy/planner.js";
 import type { Workload } from "./workloads.js";
 
@@ -45,10 +46,19 @@ export function describeChange(change: Change, pod: PodShape): PlannedChange {
 
 /**
  * What the webhook would do with the workload's pods, with the same engine and config: undefined
- * when it would leave them alone (not a GPU or inference pod, excluded, opted out).
+ * when it would leave them alone (not a GPU or inference pod, excluded, opted out). The
+ * namespace's labels, where known, say whether the chart's ambient webhook is the one called.
  */
-export function podHalf(workload: Workload, config: Config): PodHalf | undefined {
-  const plan = planPod(workload.pod, { namespace: workload.namespace }, config);
+export function podHalf(
+  workload: Workload,
+  config: Config,
+  namespaceLabels?: Record<string, string>,
+): PodHalf | undefined {
+  const target = {
+    namespace: workload.namespace,
+    ambientNamespace: isAmbientNamespace(namespaceLabels),
+  };
+  const plan = planPod(workload.pod, target, config);
   if (plan.profile === undefined) return undefined;
   const messages = (kind: string) =>
     explain(plan.decisions.filter((decision) => decision.kind === kind));

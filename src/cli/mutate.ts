@@ -8,6 +8,7 @@ import type { Config } from "../config/schema.js";
 import { mutatePod } from "../engine.js";
 import { isPlainObject } from "../plain-object.js";
 import { explain } from "../policy/decision.js";
+import { isAmbientNamespace } from "../policy/meshes/istio-ambient.js";
 import type { PodShape } from "../policy/pod.js";
 import { asCreated, controllerAdditions, type ControllerAdditions } from "./controller-labels.js";
 import {
@@ -25,7 +26,10 @@ import { layoutOf } from "./yaml-layout.js";
 interface MutateOptions {
   /** Overrides each document's own namespace. */
   namespace?: string;
-  /** When given, the namespace must carry the config's namespaceLabel, as the webhook's namespaceSelector requires. */
+  /**
+   * When given, the namespace must carry the config's namespaceLabel, as the webhook's
+   * namespaceSelector requires; istio.io/dataplane-mode=ambient puts it in Istio ambient.
+   */
   namespaceLabels?: Record<string, string>;
   /** meshtune's own namespace, whose pods the webhook never changes. */
   ownNamespace?: string;
@@ -129,13 +133,10 @@ function mutateManifest(
   const additions = controllerAdditions(manifest);
   const template = pod as PodShape;
   const base = path.map((part) => `/${part}`).join("");
-  const { plan, patch } = mutatePod(
-    template,
-    { namespace, ownNamespace: options.ownNamespace },
-    config,
-    base,
-    asCreated(template, additions),
-  );
+  // The chart sends pods of ambient namespaces to its second webhook, which says so.
+  const ambientNamespace = isAmbientNamespace(options.namespaceLabels);
+  const target = { namespace, ownNamespace: options.ownNamespace, ambientNamespace };
+  const { plan, patch } = mutatePod(template, target, config, base, asCreated(template, additions));
   // fast-json-patch inserts values by reference, so give it copies: later operations would edit ours.
   const mutated = fastJsonPatch.applyPatch(
     structuredClone(manifest),
@@ -287,7 +288,7 @@ export function mutateCommand(): Command {
     )
     .option(
       "--namespace-labels <k=v,...>",
-      "labels of that namespace, to check the config's namespaceLabel (the opt-in label)",
+      "labels of that namespace: the config's namespaceLabel (the opt-in label) is checked, istio.io/dataplane-mode=ambient puts its pods in ambient",
     )
     .option("--own-namespace <name>", "meshtune's own namespace: its pods are never changed")
     .action((options: CommandOptions) => {

@@ -101,15 +101,32 @@ const linkerdSidecar = z
     version: imageRef(linkerdVersionProblem)
       .optional()
       .describe("the proxy image's tag; goes with image"),
+    initImage: imageRef(linkerdRepositoryProblem)
+      .optional()
+      .describe("pinned proxy-init repository, no tag, for Linkerd ≤ 2.19; goes with initVersion"),
+    initVersion: imageRef(linkerdVersionProblem)
+      .optional()
+      .describe("the proxy-init image's tag; goes with initImage"),
   })
   .superRefine(requestWithinLimit)
   .superRefine((value, ctx) => {
-    if ((value.image === undefined) !== (value.version === undefined)) {
+    for (const [image, version, what] of [
+      ["image", "version", "Linkerd renders <image>:<version>"],
+      ["initImage", "initVersion", "Linkerd renders <initImage>:<initVersion>"],
+    ] as const) {
+      if ((value[image] === undefined) !== (value[version] === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [value[image] === undefined ? image : version],
+          message: `${image} and ${version} go together: ${what}; set both or neither`,
+        });
+      }
+    }
+    if (value.initImage !== undefined && value.image === undefined) {
       ctx.addIssue({
         code: "custom",
-        path: [value.image === undefined ? "image" : "version"],
-        message:
-          "image and version go together: Linkerd renders <image>:<version>; set both or neither",
+        path: ["initImage"],
+        message: "pins proxy-init alongside a pinned proxy: set image and version too",
       });
     }
   })
@@ -123,7 +140,7 @@ const streams = z.strictObject({
     .max(86_400)
     .default(300)
     .describe(
-      "the longest stream (one generation) the pods serve, in seconds; no timeout may cut it",
+      "the longest stream (one generation) the pods serve, 1-86400 s: shutdown lets it finish, no timeout may cut it",
     ),
 });
 
@@ -144,6 +161,7 @@ const floors = z.strictObject({
 
 export const MESHES = ["istio", "linkerd"] as const;
 const SIGNALS = ["gpu", "dra", "runtimeClass", "inferenceLabel", "modelServer"] as const;
+const SIDECAR_MODES = ["native", "classic", "mesh-default"] as const;
 
 const profile = z.strictObject({
   name: z
@@ -161,6 +179,10 @@ const profile = z.strictObject({
         .default([...SIGNALS])
         .describe("the signals that qualify a pod; any one is enough"),
       podSelector: labelSelector.optional().describe("a label selector the pod must also match"),
+      batch: z
+        .boolean()
+        .optional()
+        .describe("true: only batch pods (README, Lifecycle); false: only the others; unset: both"),
     })
     .prefault({})
     .describe("which pods the profile applies to"),
@@ -175,18 +197,24 @@ const profile = z.strictObject({
     .describe("the meshes this profile configures; unset: the top-level meshes"),
   sidecar: z
     .strictObject({
+      mode: z
+        .enum(SIDECAR_MODES)
+        .default("native")
+        .describe("native, classic or mesh-default (README, Lifecycle); batch pods get native"),
       istio: istioSidecar.prefault({}),
       linkerd: linkerdSidecar.prefault({}),
     })
     .prefault({})
-    .describe("the proxies' sizes and pinned images, per mesh"),
+    .describe("how the proxies run, their sizes and pinned images, per mesh"),
   warmup: z
     .boolean()
     .default(false)
     .describe("add warmup hooks to recognised model-server containers"),
   streams: streams
     .prefault({})
-    .describe("the streams the profile's pods serve, which shutdown and the audit protect"),
+    .describe(
+      "the streams (requests) the profile's pods serve, which a shutdown lets finish and the audit protects",
+    ),
   floors: floors
     .prefault({})
     .describe("what `meshtune audit` expects of the Service-level objects in front of the pods"),
@@ -289,6 +317,36 @@ export const configSchema = z
       })
       .prefault({})
       .describe("the warmup hooks of profiles with warmup: true"),
+    lifecycle: z
+      .strictObject({
+        nativeSidecars: z
+          .boolean()
+          .default(true)
+          .describe("false before Kubernetes 1.29 (no native sidecars): every sidecar is classic"),
+        raiseGracePeriod: z
+          .boolean()
+          .default(true)
+          .describe(
+            "raise terminationGracePeriodSeconds from 30 to cover the drain (README, Lifecycle)",
+          ),
+        preStopSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(60)
+          .default(5)
+          .describe(
+            "pause before SIGTERM on model servers while endpoints drop the pod, 0-60; 0: none",
+          ),
+        preStopAction: z
+          .enum(["sleep", "exec"])
+          .default("sleep")
+          .describe(
+            "sleep: the Kubernetes sleep action; exec: sleep in the container (before 1.30)",
+          ),
+      })
+      .prefault({})
+      .describe("how pods start and stop: native sidecars, grace period, preStop pause"),
     onInternalError: z
       .enum(["allow", "deny"])
       .default("allow")
@@ -314,3 +372,4 @@ export type Profile = Config["profiles"][number];
 export type LabelSelector = z.output<typeof labelSelector>;
 export type Mesh = (typeof MESHES)[number];
 export type Signal = (typeof SIGNALS)[number];
+export type SidecarMode = (typeof SIDECAR_MODES)[number];

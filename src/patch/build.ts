@@ -62,6 +62,12 @@ export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operati
     }
   }
 
+  // The apiserver always fills it in: a replace says the patch changes a value.
+  function setGracePeriod(seconds: number): void {
+    const op = pod.spec?.terminationGracePeriodSeconds != null ? "replace" : "add";
+    operations.push({ op, path: `${base}/spec/terminationGracePeriodSeconds`, value: seconds });
+  }
+
   for (const change of changes) {
     const container = (index: number) => ["spec", "containers", index];
     switch (change.kind) {
@@ -78,7 +84,11 @@ export function buildPatch(pod: PodShape, changes: Change[], base = ""): Operati
         append([...container(change.container), "volumeMounts"], change.mount);
         break;
       case "postStart":
-        put([...container(change.container), "lifecycle"], "postStart", change.handler);
+      case "preStop":
+        put([...container(change.container), "lifecycle"], change.kind, change.handler);
+        break;
+      case "terminationGracePeriodSeconds":
+        setGracePeriod(change.value);
         break;
       case "startupProbe":
         put(container(change.container), "startupProbe", change.probe);

@@ -2,10 +2,11 @@
  * Why meshtune did what it did, as data: what kind of step, a stable code, and the key, values and
  * container it concerns. formatDecision turns one into the line --explain prints, the admission
  * warning kubectl shows and the log line records. `unchanged` decisions (a value already as
- * meshtune would set it) are explained but never sent as warnings.
+ * meshtune would set it) and `info` ones (what else bears on a value, such as a mesh resource
+ * that overrides it) are explained but never sent as warnings.
  */
 export interface Decision {
-  kind: "selected" | "skipped" | "profile" | "set" | "kept" | "unchanged" | "note";
+  kind: "selected" | "skipped" | "profile" | "set" | "kept" | "unchanged" | "note" | "info";
   code: DecisionCode;
   /** The label, annotation, field or resource it is about. */
   key?: string;
@@ -40,6 +41,11 @@ const TEMPLATES = {
   "selected-inferenceLabel": () => ["selected: its labels mark it as an inference workload"],
   "selected-modelServer": (d: Fields) => [`selected: container ${d.container} runs ${d.detail}`],
   "selected-more": (d: Fields) => [`selected: and ${d.detail} more reasons`],
+  "selected-batch": (d: Fields) => [
+    `selected: a batch pod, ${d.detail} (${d.key}=`,
+    value(d.theirs),
+    ")",
+  ],
   "skipped-namespace": (d: Fields) => ["namespace ", value(d.theirs), " is excluded"],
   "skipped-own-namespace": (d: Fields) => ["namespace ", value(d.theirs), " is meshtune's own"],
   "skipped-host-network": () => ["hostNetwork pods get no sidecar"],
@@ -118,6 +124,92 @@ const TEMPLATES = {
   ],
   "kept-startup-probe": (d: Fields) => [
     `kept the startupProbe of ${inContainer(d)}; it does not wait for the warmup`,
+  ],
+  "batch-native": (d: Fields) => [
+    `batch pod (${d.key}=`,
+    value(d.theirs),
+    "): native sidecars, no warmup, no drain",
+  ],
+  "batch-classic": (d: Fields) => [
+    `batch pod (${d.key}=`,
+    value(d.theirs),
+    "): with nativeSidecars off, its sidecar keeps it running",
+  ],
+  "native-off": () => [
+    "sidecar.mode native, but lifecycle.nativeSidecars is false: classic sidecars",
+  ],
+  "sidecar-native": (d: Fields) => [
+    `${d.detail}: native sidecar: ${d.container} starts first`,
+    d.ours === undefined
+      ? " and stops after the app"
+      : `, holds the app (${d.ours}), stops after it`,
+  ],
+  "sidecar-classic": (d: Fields) => [
+    `${d.detail}: classic sidecar: `,
+    d.ours === undefined ? "the app may start first" : `held by ${d.ours}`,
+    `; SIGTERM reaches ${d.container} with the app`,
+  ],
+  "sidecar-mesh-default": (d: Fields) => [
+    `${d.detail}: the sidecar mode is left to it (${d.ours})`,
+  ],
+  "ambient-pod": (d: Fields) => [
+    `Istio: in ambient (${d.key}=ambient on the ${d.detail}): no sidecar, so no sidecar keys`,
+  ],
+  "ambient-sidecar": (d: Fields) => [
+    `Istio: the pod asks for a sidecar (${d.key}=`,
+    value(d.theirs),
+    "), which Istio injects in an ambient namespace too",
+  ],
+  "proxy-config-resources": () => [
+    "Istio: a ProxyConfig resource selecting this pod wins over the concurrency and proxyMetadata written here",
+  ],
+  "linkerd-namespace-annotations": () => [
+    "Linkerd: these pod annotations override the same config.linkerd.io annotations on the namespace",
+  ],
+  "kept-native-sidecar": (d: Fields) => [
+    `kept the pod's ${d.key}=`,
+    quoted(d.theirs),
+    `; no other ${d.detail} native-sidecar key added`,
+  ],
+  "wait-blocks-native": (d: Fields) => [
+    "Linkerd: not native: 2.15-2.19 refuse it with the pod's proxy-wait-before-exit-seconds=",
+    value(d.theirs),
+  ],
+  "native-with-wait": (d: Fields) => [
+    "Linkerd 2.15-2.19 refuse this pod: a native sidecar and its proxy-wait-before-exit-seconds=",
+    value(d.theirs),
+  ],
+  "no-wait-before-exit": (d: Fields) => [
+    `Linkerd: no ${d.key}: the sidecar may be native, and Linkerd 2.15-2.19 refuse a native one with it`,
+  ],
+  "init-image-pin": (d: Fields) => [
+    `Linkerd: ${d.key} pins proxy-init on 2.19 and older; 2.20 runs it from the proxy image`,
+  ],
+  "set-pre-stop": (d: Fields) => [
+    `set preStop on ${inContainer(d)}: `,
+    value(d.ours),
+    ", so endpoints drop the pod before SIGTERM",
+  ],
+  "kept-pre-stop": (d: Fields) => [`kept the preStop hook of ${inContainer(d)}; no pause added`],
+  "unchanged-pre-stop": (d: Fields) => [`${inContainer(d)} already pauses before SIGTERM`],
+  "set-grace-period": (d: Fields) => [
+    "set terminationGracePeriodSeconds=",
+    value(d.ours),
+    ` (was ${d.theirs ?? "unset, so 30"}): ${d.detail}`,
+  ],
+  "unchanged-grace-period": (d: Fields) => [
+    "terminationGracePeriodSeconds=",
+    value(d.theirs),
+    ` already covers ${d.detail}`,
+  ],
+  "kept-grace-period": (d: Fields) => [
+    "kept terminationGracePeriodSeconds=",
+    value(d.theirs),
+    `: streams longer than about ${d.detail}s are cut at shutdown (meshtune: ${d.ours})`,
+  ],
+  "grace-period-not-raised": (d: Fields) => [
+    "terminationGracePeriodSeconds stays 30 (raiseGracePeriod: false): ",
+    `streams over about ${d.detail}s are cut`,
   ],
   "warmup-off": (d: Fields) => [`${d.key} ignored: profile ${d.detail} has warmup off`],
   "no-warmup": (d: Fields) => [`no warmup for ${inContainer(d)}: `, value(d.detail)],

@@ -1,13 +1,16 @@
 import type { Config, Profile } from "../config/schema.js";
+import { batchReason } from "./batch.js";
 import type { Change } from "./change.js";
 import { exclusion, gatherEvidence, selectionDecision, type Evidence } from "./classify.js";
 import { formatDecision, LINE_WIDTH, type Decision } from "./decision.js";
 import { decide, newDraft, proposeAnnotation, type Draft } from "./draft.js";
 import { MESHTUNE } from "./keys.js";
+import { planLifecycle } from "./lifecycle.js";
 import type { MeshAdapter, TuneContext } from "./meshes/mesh.js";
 import { meshAdapters } from "./meshes/registry.js";
 import type { PodShape, Target } from "./pod.js";
 import { chooseProfile } from "./profile.js";
+import { planShutdown } from "./shutdown.js";
 import { planWarmup } from "./warmup/planner.js";
 
 export interface Plan {
@@ -42,12 +45,8 @@ function leaveAlone(skipped: Decision, tell: boolean): Plan {
   };
 }
 
-/** Opts the pod out of the mesh, or tunes its proxy, unless the pod itself keeps the mesh away. */
-function planMesh(draft: Draft, mesh: MeshAdapter, profile: Profile, context: TuneContext): void {
-  if (profile.mode === "opt-out") {
-    mesh.optOut(draft);
-    return;
-  }
+/** Tunes the mesh's proxy, unless the pod itself keeps the mesh away. */
+function tuneMesh(draft: Draft, mesh: MeshAdapter, profile: Profile, context: TuneContext): void {
   const off = mesh.optedOut(draft);
   if (off !== undefined) {
     decide(draft, {
@@ -73,17 +72,33 @@ export function planPod(pod: PodShape, target: Target, config: Config): Plan {
   const { profile } = choice;
   const draft = newDraft(pod);
   explainSelection(draft, evidence);
+  const batch = profile.match.batch === true ? batchReason(pod) : undefined;
+  if (batch !== undefined) {
+    const { key, value, maker } = batch;
+    decide(draft, { kind: "selected", code: "selected-batch", key, theirs: value, detail: maker });
+  }
   decide(draft, choice.why);
-  // Warmup hooks are planned first: the meshes hold the app for them.
-  const context: TuneContext = { warmup: planWarmup(draft, profile, config.warmup) };
-  for (const mesh of meshAdapters(profile.meshes ?? config.meshes)) {
-    planMesh(draft, mesh, profile, context);
+  const meshes = meshAdapters(profile.meshes ?? config.meshes);
+  if (profile.mode === "opt-out") {
+    for (const mesh of meshes) mesh.optOut(draft);
+  } else {
+    const lifecycle = planLifecycle(draft, profile, config.lifecycle);
+    // Warmup hooks are planned before the meshes, which hold the app for them. A batch pod has
+    // no first user to warm the model for.
+    const warmup = !lifecycle.batch && planWarmup(draft, profile, config.warmup);
+    if (lifecycle.streams !== undefined) planShutdown(draft, lifecycle.streams, config.lifecycle);
+    const context: TuneContext = {
+      warmup,
+      lifecycle,
+      ambientNamespace: target.ambientNamespace === true,
+    };
+    for (const mesh of meshes) tuneMesh(draft, mesh, profile, context);
   }
   proposeAnnotation(draft, MESHTUNE.applied, profile.name);
   return {
     profile: profile.name,
     decisions: draft.decisions,
     changes: draft.changes,
-    warnings: draft.decisions.filter(({ kind }) => kind !== "unchanged"),
+    warnings: draft.decisions.filter(({ kind }) => kind !== "unchanged" && kind !== "info"),
   };
 }

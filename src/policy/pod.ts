@@ -11,6 +11,11 @@ export interface Target {
   namespace: string;
   /** meshtune's own namespace, whose pods are never changed whatever the config says. */
   ownNamespace?: string;
+  /**
+   * The namespace is labelled istio.io/dataplane-mode=ambient. Namespace labels are not in the
+   * AdmissionReview: the webhook path the apiserver called says it.
+   */
+  ambientNamespace?: boolean;
 }
 
 /** The init containers, then the containers. */

@@ -1,4 +1,5 @@
 import type { Config, Profile } from "../config/schema.js";
+import { batchReason } from "./batch.js";
 import type { Evidence } from "./classify.js";
 import type { Decision } from "./decision.js";
 import { MESHTUNE, PROFILE_OFF } from "./keys.js";
@@ -15,8 +16,9 @@ function requestedProfile(pod: PodShape): string | undefined {
 }
 
 function matches(profile: Profile, evidence: Evidence[], pod: PodShape): boolean {
-  const { signals, podSelector } = profile.match;
+  const { signals, podSelector, batch } = profile.match;
   if (!evidence.some(({ signal }) => signals.includes(signal))) return false;
+  if (batch !== undefined && (batchReason(pod) !== undefined) !== batch) return false;
   return podSelector === undefined || matchesSelector(pod.metadata?.labels ?? {}, podSelector);
 }
 

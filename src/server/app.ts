@@ -35,7 +35,8 @@ function pathOf(req: IncomingMessage): string {
   return req.url?.split("?", 1)[0] ?? "";
 }
 
-const isReview = (req: IncomingMessage) => req.method === "POST" && pathOf(req) === "/mutate";
+const REVIEW_PATHS = new Set(["/mutate", "/mutate/ambient"]);
+const isReview = (req: IncomingMessage) => req.method === "POST" && REVIEW_PATHS.has(pathOf(req));
 
 /**
  * One request listener for a table of routes, looked up once per request; `served` says what
@@ -80,6 +81,7 @@ export interface AdmissionListeners {
  */
 export function createAdmissionListeners(context: ServerContext): AdmissionListeners {
   const review = reviewHandler(context);
+  const ambientReview = reviewHandler(context, true);
   const onRequest = routeListener(
     context,
     {
@@ -87,9 +89,14 @@ export function createAdmissionListeners(context: ServerContext): AdmissionListe
         methods: { POST: (req, res) => void review(req, res) },
         takes: "POST with an AdmissionReview",
       },
+      // The chart's second webhook, for namespaces labelled istio.io/dataplane-mode=ambient.
+      "/mutate/ambient": {
+        methods: { POST: (req, res) => void ambientReview(req, res) },
+        takes: "POST with an AdmissionReview",
+      },
       ...healthRoutes(context),
     },
-    "the webhook path is POST /mutate",
+    "the webhook paths are POST /mutate and POST /mutate/ambient",
   );
   return {
     onRequest,

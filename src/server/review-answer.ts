@@ -1,4 +1,4 @@
-import { admit, shed, type ReviewSummary } from "../admission/admit.js";
+import { admit, shed, type Place, type ReviewSummary } from "../admission/admit.js";
 import type { AdmissionReviewResponse } from "../admission/review.js";
 import { readReview } from "../admission/validate.js";
 import type { Config } from "../config/schema.js";
@@ -14,8 +14,8 @@ export interface ReviewAnswer {
  * InvalidReviewError for bodies meshtune cannot answer. Runs on the event loop for small bodies
  * and on the review thread for large ones.
  */
-export function answerReview(text: string, config: Config, ownNamespace?: string): ReviewAnswer {
-  const { review, summary } = admit(readReview(parseJsonBody(text)), config, ownNamespace);
+export function answerReview(text: string, config: Config, place: Place = {}): ReviewAnswer {
+  const { review, summary } = admit(readReview(parseJsonBody(text)), config, place);
   return { answer: review, summary };
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import type { ReviewSummary } from "../admission/admit.js";
+import type { Place, ReviewSummary } from "../admission/admit.js";
 import { InvalidReviewError } from "../admission/validate.js";
 import { readBody, refusalBeforeBody, type Body } from "./body.js";
 import type { ServerContext } from "./context.js";
@@ -8,7 +8,7 @@ import { answerWithinMs } from "./deadline.js";
 import { answerBeforeBodyEnds } from "./early-answer.js";
 import { INLINE_BODY_BYTES, RETRY_AFTER_SECONDS } from "./limits.js";
 import type { RequestOutcome } from "./metrics.js";
-import type { ReviewAnswer } from "./review-answer.js";
+import { answerReview, shedReview, type ReviewAnswer } from "./review-answer.js";
 import { HttpError, writeJson, sendStatus } from "./status.js";
 
 function elapsedSeconds(started: number): number {
@@ -167,27 +167,40 @@ interface Due {
  * Small bodies are answered on the event loop, in turn (the review queue); large ones on the
  * review thread. Undefined when the client left before its review's turn.
  */
-function answer(context: ServerContext, body: Body, due: Due): Promise<ReviewAnswer | undefined> {
+function answer(
+  context: ServerContext,
+  place: Place,
+  body: Body,
+  due: Due,
+): Promise<ReviewAnswer | undefined> {
   if (body.bytes.length <= INLINE_BODY_BYTES) {
-    return context.reviewQueue.answer(body.bytes.toString("utf8"), due.at, due.gone);
+    const text = body.bytes.toString("utf8");
+    const review = {
+      plan: () => answerReview(text, context.config(), place),
+      shed: (waitedMs: number) => shedReview(text, context.config(), waitedMs),
+    };
+    return context.reviewQueue.answer(review, due.at, due.gone);
   }
   const late = () =>
     new HttpError(
       503,
       `meshtune could not answer within ${Math.round(due.withinMs)} ms; retry in ${RETRY_AFTER_SECONDS} s`,
     );
-  const answered = context.reviewThread.answer(body.bytes, context.config(), context.ownNamespace);
+  const answered = context.reviewThread.answer(body.bytes, context.config(), place);
   return unlessAborted(answered, due.signal, late);
 }
 
 /**
- * POST /mutate: body → AdmissionReview → admit → answer, with a log line and metrics, within the
- * time the apiserver's `timeout` leaves (see deadline.ts).
+ * POST /mutate: body → AdmissionReview → admit → answer, with a log line and metrics, within
+ * the time the apiserver's `timeout` leaves (see deadline.ts). The handler for pods of Istio
+ * ambient namespaces (POST /mutate/ambient) says so to admit.
  */
 export function reviewHandler(
   context: ServerContext,
+  ambientNamespace = false,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const warned: ShedWarning = { at: -Infinity };
+  const place: Place = { ownNamespace: context.ownNamespace, ambientNamespace };
   return async (req, res) => {
     const started = performance.now();
     const withinMs = answerWithinMs(req.url, context.requestTimeoutMs);
@@ -205,7 +218,7 @@ export function reviewHandler(
       body = await readBody(req, context.budget, deadline.signal, withinMs);
       const gone = () => req.socket.destroyed;
       const due = { at: started + withinMs, withinMs, signal: deadline.signal, gone };
-      const answered = await answer(context, body, due);
+      const answered = await answer(context, place, body, due);
       if (answered === undefined) return;
       writeJson(res, 200, answered.answer);
       record(context, answered.summary, started, warned);

@@ -2,13 +2,13 @@ import { PLAN_QUEUE } from "./limits.js";
 import type { ReviewAnswer } from "./review-answer.js";
 
 /** How a queued review is answered: planned, or (with how long it waited) shed. */
-export interface Answerers {
-  plan(text: string): ReviewAnswer;
-  shed(text: string, waitedMs: number): ReviewAnswer;
+export interface Queued {
+  plan(): ReviewAnswer;
+  shed(waitedMs: number): ReviewAnswer;
 }
 
 interface Waiting {
-  text: string;
+  review: Queued;
   queuedAt: number;
   /** Still waiting at this time, it is shed rather than planned. */
   shedAt: number;
@@ -34,24 +34,21 @@ export class ReviewQueue {
   #head = 0;
   #scheduled = false;
 
-  constructor(
-    private readonly answerers: Answerers,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+  constructor(private readonly now: () => number = () => performance.now()) {}
 
   get length(): number {
     return this.#waiting.length - this.#head;
   }
 
   /**
-   * Queues `text` to be answered by `deadline` (in the clock's time); resolves with its answer,
+   * Queues `review` to be answered by `deadline` (in the clock's time); resolves with its answer,
    * or with undefined when its client left before its turn.
    */
-  answer(text: string, deadline: number, gone: () => boolean): Promise<ReviewAnswer | undefined> {
+  answer(review: Queued, deadline: number, gone: () => boolean): Promise<ReviewAnswer | undefined> {
     const queuedAt = this.now();
     const shedAt = queuedAt + Math.min(PLAN_QUEUE.maxWaitMs, (deadline - queuedAt) / 2);
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ text, queuedAt, shedAt, gone, resolve, reject });
+      this.#waiting.push({ review, queuedAt, shedAt, gone, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#drain());
@@ -75,19 +72,16 @@ export class ReviewQueue {
   }
 
   /** Plans `review`, or sheds it when it `waited` too long; its client learns either way. */
-  #settle(review: Waiting, waitedMs: number | undefined): void {
-    if (review.gone()) {
-      review.resolve(undefined);
+  #settle(waiting: Waiting, waitedMs: number | undefined): void {
+    if (waiting.gone()) {
+      waiting.resolve(undefined);
       return;
     }
     try {
-      review.resolve(
-        waitedMs === undefined
-          ? this.answerers.plan(review.text)
-          : this.answerers.shed(review.text, waitedMs),
-      );
+      const { review } = waiting;
+      waiting.resolve(waitedMs === undefined ? review.plan() : review.shed(waitedMs));
     } catch (error) {
-      review.reject(error);
+      waiting.reject(error);
     }
   }
 

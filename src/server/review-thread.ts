@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import type { Place } from "../admission/admit.js";
 import type { Config } from "../config/schema.js";
 import { REVIEW_THREAD, RETRY_AFTER_SECONDS } from "./limits.js";
 import type { ReviewAnswer } from "./review-answer.js";
@@ -32,7 +33,7 @@ export class ReviewThread {
   ) {}
 
   /** Answers `body` on the thread; HttpError 429 when too many bodies already wait for it. */
-  answer(body: Buffer, config: Config, ownNamespace?: string): Promise<ReviewAnswer> {
+  answer(body: Buffer, config: Config, place: Place): Promise<ReviewAnswer> {
     if (this.#pending.size >= REVIEW_THREAD.queue) {
       return Promise.reject(
         new HttpError(
@@ -43,7 +44,7 @@ export class ReviewThread {
     }
     const worker = (this.#worker ??= this.#start());
     const id = this.#nextId++;
-    const job: ReviewJob = { id, body, config, ownNamespace };
+    const job: ReviewJob = { id, body, config, place };
     const transferable = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });

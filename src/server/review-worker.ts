@@ -1,4 +1,5 @@
 import { parentPort } from "node:worker_threads";
+import type { Place } from "../admission/admit.js";
 import { InvalidReviewError } from "../admission/validate.js";
 import type { Config } from "../config/schema.js";
 import { jsonShape } from "../parse/json.js";
@@ -12,7 +13,8 @@ export interface ReviewJob {
   id: number;
   body: Uint8Array;
   config: Config;
-  ownNamespace?: string;
+  /** Where the pod is created beyond the review: meshtune's namespace, an ambient namespace. */
+  place: Place;
 }
 
 export type JobResult = { id: number } & (
@@ -37,11 +39,11 @@ function checkShape(text: string): void {
   }
 }
 
-function run({ id, body, config, ownNamespace }: ReviewJob): JobResult {
+function run({ id, body, config, place }: ReviewJob): JobResult {
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
   try {
     checkShape(text);
-    return { id, ok: true, ...answerReview(text, config, ownNamespace) };
+    return { id, ok: true, ...answerReview(text, config, place) };
   } catch (error) {
     if (error instanceof HttpError)
       return { id, ok: false, status: error.status, message: error.message };

@@ -11,7 +11,6 @@ import { HANDSHAKE_TIMEOUT_MS, MAX_CONNECTIONS } from "./limits.js";
 import { LiveConfig } from "./live-config.js";
 import { LiveTls } from "./live-tls.js";
 import { createMetrics } from "./metrics.js";
-import { answerReview, shedReview } from "./review-answer.js";
 import { ReviewQueue } from "./review-queue.js";
 import { ReviewThread } from "./review-thread.js";
 import { close, drain, trackSockets } from "./shutdown.js";
@@ -132,10 +131,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     requestTimeoutMs: options.requestTimeoutMs,
     requireClientCert: options.clientCa !== undefined,
     budget: new BodyBudget((held) => metrics.bodyBytesHeld.set(held)),
-    reviewQueue: new ReviewQueue({
-      plan: (text) => answerReview(text, config.current, options.ownNamespace),
-      shed: (text, waitedMs) => shedReview(text, config.current, waitedMs),
-    }),
+    reviewQueue: new ReviewQueue(),
     reviewThread: new ReviewThread(
       options.reviewWorker ?? new URL("./review-worker.js", import.meta.url),
       options.requestTimeoutMs,

@@ -48,6 +48,15 @@ describe("the shape of a pod meshtune reads", () => {
       { "spec.containers.0.env": [{ name: "PORT", value: 8000 }] },
       "spec.containers[0].env[0].value is the number 8000, not a string",
     ],
+    [
+      { "spec.terminationGracePeriodSeconds": "600" },
+      'spec.terminationGracePeriodSeconds is the string "600", not a whole number',
+    ],
+    [{ "spec.restartPolicy": false }, "spec.restartPolicy is the boolean false, not a string"],
+    [
+      { "spec.containers.0.lifecycle": { preStop: ["sleep", "5"] } },
+      "spec.containers[0].lifecycle.preStop is a list, not a mapping",
+    ],
   ])("names the first field that is wrong, by its path: %j", (changes, problem) => {
     expect(podShapeProblem(vllmWith(changes))).toBe(problem);
   });

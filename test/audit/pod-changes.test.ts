@@ -50,17 +50,43 @@ describe("the pod half", () => {
     });
   });
 
+  it("shows the shutdown it plans: the preStop pause by container, the grace period by value", () => {
+    const half = podHalf(workload("vllm-deployment"), SHIPPED);
+    expect(half?.changes).toContainEqual({ kind: "preStop", container: "vllm" });
+    expect(half?.changes).toContainEqual({ kind: "terminationGracePeriodSeconds", value: 320 });
+    expect(half?.changes).toContainEqual({
+      kind: "annotation",
+      key: "config.linkerd.io/shutdown-grace-period",
+      value: "300s",
+    });
+  });
+
+  it("plans as the ambient webhook does for a namespace labelled for Istio ambient", () => {
+    const ambient = podHalf(workload("vllm-deployment"), SHIPPED, {
+      "meshtune.dev/enabled": "true",
+      "istio.io/dataplane-mode": "ambient",
+    });
+    const keys = ambient?.changes.map(({ key }) => key ?? "") ?? [];
+    expect(keys.filter((key) => /(sidecar|proxy)\.istio\.io/.test(key))).toEqual([]);
+    expect(ambient?.changes).toContainEqual({ kind: "preStop", container: "vllm" });
+    expect(ambient?.notes.join("\n")).toContain("Istio: in ambient");
+    const sidecar = podHalf(workload("vllm-deployment"), SHIPPED, {
+      "meshtune.dev/enabled": "true",
+    });
+    expect(sidecar?.changes.map(({ key }) => key)).toContain("sidecar.istio.io/proxyCPU");
+  });
+
   it("summarises a kind of change it has never seen from the change's own fields", () => {
     const pod = fixturePod("vllm-deployment");
-    const future = { kind: "preStop", container: 0, handler: { sleep: { seconds: 5 } } };
+    const future = { kind: "resizePolicy", container: 0, policy: { resourceName: "cpu" } };
     expect(describeChange(future as unknown as Change, pod)).toEqual({
-      kind: "preStop",
+      kind: "resizePolicy",
       container: "vllm",
     });
-    const grace = { kind: "terminationGracePeriodSeconds", value: 330 };
-    expect(describeChange(grace as unknown as Change, pod)).toEqual({
-      kind: "terminationGracePeriodSeconds",
-      value: 330,
+    const priority = { kind: "priorityClassName", value: "inference-high" };
+    expect(describeChange(priority as unknown as Change, pod)).toEqual({
+      kind: "priorityClassName",
+      value: "inference-high",
     });
   });
 });

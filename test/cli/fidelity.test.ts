@@ -248,7 +248,10 @@ describe("previews", () => {
     const { metadata } = job!.spec!.template;
     expect(metadata!.annotations!["meshtune.dev/applied"]).toBe("batch");
     // The labels are the controller's to add: the manifest itself does not get them.
-    expect(metadata!.labels).toEqual({ "sidecar.istio.io/inject": "false" });
+    expect(metadata!.labels).toEqual({
+      "sidecar.istio.io/inject": "false",
+      "istio.io/dataplane-mode": "none",
+    });
   });
 
   it("see the label a Deployment's pods get from its ReplicaSet", () => {

@@ -106,6 +106,18 @@ describe("meshtune mutate", () => {
     expect(labelled("platform.example.com/mesh=gpu").stdout).not.toBe(UNCHANGED);
   });
 
+  it("puts the pods of a namespace labelled for Istio ambient in ambient: no sidecar keys", () => {
+    const { stdout, stderr } = vllmPatch(
+      "--namespace-labels",
+      "meshtune.dev/enabled=true,istio.io/dataplane-mode=ambient",
+    );
+    expect(stdout).not.toMatch(/(sidecar|proxy)\.istio\.io/);
+    expect(stdout).toContain("/spec/template/spec/containers/0/lifecycle/preStop");
+    expect(stderr).toContain(
+      "Istio: in ambient (istio.io/dataplane-mode=ambient on the namespace): no sidecar, so no sidecar keys",
+    );
+  });
+
   it("never changes pods in meshtune's own namespace", () => {
     const { stdout, stderr } = vllmPatch("-n", "gpu-platform", "--own-namespace", "gpu-platform");
     expect(stdout).toBe(UNCHANGED);

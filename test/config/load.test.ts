@@ -43,7 +43,6 @@ describe("loading the config", () => {
     );
     expect(config.profiles.map((profile) => [profile.name, profile.mode])).toEqual([
       ["gpu-training", "opt-out"],
-      ["gpu-batch-jobs", "opt-out"],
       ["gpu-inference", "tune"],
     ]);
   });

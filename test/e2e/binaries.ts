@@ -59,6 +59,10 @@ export const kubeApiserverBinary = () => kubernetes("kube-apiserver", "MESHTUNE_
 /** etcd at the version that Kubernetes release pins, or MESHTUNE_ETCD. */
 export const etcdBinary = () => kubernetes("etcd", "MESHTUNE_ETCD");
 
+/** kube-controller-manager of the same release, or MESHTUNE_KUBE_CONTROLLER_MANAGER. */
+export const kubeControllerManagerBinary = () =>
+  kubernetes("kube-controller-manager", "MESHTUNE_KUBE_CONTROLLER_MANAGER");
+
 /** kubectl of the same version as kube-apiserver (kubectl supports one minor of skew), or MESHTUNE_KUBECTL. */
 export const kubectlBinary = () => kubernetes("kubectl", "MESHTUNE_KUBECTL");
 

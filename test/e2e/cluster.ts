@@ -1,10 +1,15 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
+import { request, type RequestOptions } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { etcdBinary, kubeApiserverBinary, kubectlBinary } from "./binaries.js";
+import {
+  etcdBinary,
+  kubeApiserverBinary,
+  kubeControllerManagerBinary,
+  kubectlBinary,
+} from "./binaries.js";
 import { generateClusterCertificates, type ClusterCertificates } from "./cluster-certs.js";
 import { freePort } from "./free-port.js";
 import {
@@ -45,7 +50,7 @@ export interface Cluster {
   readonly certificates: ClusterCertificates;
   /** The temporary directory holding the cluster's files; removed by stop(). */
   readonly dir: string;
-  readonly logs: { etcd: string; apiserver: string };
+  readonly logs: { etcd: string; apiserver: string; controllerManager?: string };
   /** Runs kubectl against the cluster; rejects with a KubectlError when it exits non-zero. */
   kubectl(args: string[], input?: string): Promise<KubectlOutput>;
   /**
@@ -53,13 +58,18 @@ export interface Cluster {
    * would add and the ServiceAccount admission plugin gives every pod that names none.
    */
   createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
-  /** Stops kube-apiserver and etcd and removes `dir`; safe to call more than once. */
+  /** Stops the controller-manager, kube-apiserver and etcd and removes `dir`; safe to call more than once. */
   stop(): Promise<void>;
 }
 
 export interface ClusterOptions {
   /** Extra kube-apiserver flags, appended after the harness's own (a later flag wins). */
   apiserverArgs?: string[];
+  /**
+   * kube-controller-manager's controllers to run, e.g. ["job"], so that pods are created the way
+   * their controllers create them; none by default, and then no controller-manager runs.
+   */
+  controllers?: string[];
   /** Keeps the directory (logs, certificates, etcd data) after stop(); also MESHTUNE_E2E_KEEP=1. */
   keepDir?: boolean;
 }
@@ -93,25 +103,22 @@ function etcdHealthy(clientUrl: string): Promise<boolean> {
     .then((body) => body.health === "true");
 }
 
-function apiserverReady(server: string, certificates: ClusterCertificates): Promise<boolean> {
+/** Whether an HTTPS GET of `url` answers 200. */
+function answersOk(url: string, options: RequestOptions): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const call = request(
-      `${server}/readyz`,
-      {
-        ca: certificates.ca.cert,
-        cert: certificates.admin.cert,
-        key: certificates.admin.key,
-        timeout: 2_000,
-      },
-      (response) => {
-        response.resume();
-        resolve(response.statusCode === 200);
-      },
-    );
+    const call = request(url, { ...options, timeout: 2_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
     call.once("timeout", () => call.destroy(new Error("timed out")));
     call.once("error", reject);
     call.end();
   });
+}
+
+function apiserverReady(server: string, certificates: ClusterCertificates): Promise<boolean> {
+  const { ca, admin } = certificates;
+  return answersOk(`${server}/readyz`, { ca: ca.cert, cert: admin.cert, key: admin.key });
 }
 
 function startEtcd(dir: string, clientPort: number, peerPort: number): ManagedProcess {
@@ -191,6 +198,40 @@ function startApiserver(
   );
 }
 
+/** Answers /healthz, which kube-controller-manager serves to anyone (--authorization-always-allow-paths). */
+function controllerManagerHealthy(port: number): Promise<boolean> {
+  // Its serving certificate is one it made itself.
+  return answersOk(`https://127.0.0.1:${port}/healthz`, { rejectUnauthorized: false });
+}
+
+/** kube-controller-manager with only `controllers`, acting as the admin kubeconfig's user. */
+function startControllerManager(
+  dir: string,
+  port: number,
+  kubeconfig: string,
+  controllers: string[],
+): ManagedProcess {
+  return startProcess(
+    "kube-controller-manager",
+    kubeControllerManagerBinary(),
+    [
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      // The harness has no front proxy, so no request-header CA to look up.
+      "--authentication-skip-lookup",
+      `--controllers=${controllers.join(",")}`,
+      "--leader-elect=false",
+      "--bind-address=127.0.0.1",
+      `--secure-port=${port}`,
+      `--cert-dir=${join(dir, "controller-manager-certs")}`,
+      "--profiling=false",
+      "--v=1",
+    ],
+    { logFile: join(dir, "kube-controller-manager.log"), env: childEnv() },
+  );
+}
+
 function writeKubeconfig(path: string, server: string, certificates: ClusterCertificates): void {
   const base64 = (pem: string) => Buffer.from(pem).toString("base64");
   const config = {
@@ -235,6 +276,8 @@ function runKubectl(
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  // kubectl may exit before it reads its input (a get reads none): its exit code tells, not EPIPE.
+  child.stdin.on("error", () => undefined);
   child.stdin.end(input ?? "");
   return new Promise((resolve, reject) => {
     child.once("error", reject);
@@ -309,12 +352,28 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       );
     };
     for (const name of ["default", "kube-system"]) await createNamespace(name);
+    let controllerManager: ManagedProcess | undefined;
+    if (options.controllers !== undefined && options.controllers.length > 0) {
+      const port = await freePort();
+      controllerManager = startControllerManager(dir, port, kubeconfig, options.controllers);
+      processes.push(controllerManager);
+      await waitUntilReady(
+        controllerManager,
+        "kube-controller-manager's /healthz was ok",
+        APISERVER_READY_MS,
+        () => controllerManagerHealthy(port),
+      );
+    }
     return {
       server,
       kubeconfig,
       certificates,
       dir,
-      logs: { etcd: etcd.logFile, apiserver: apiserver.logFile },
+      logs: {
+        etcd: etcd.logFile,
+        apiserver: apiserver.logFile,
+        ...(controllerManager && { controllerManager: controllerManager.logFile }),
+      },
       kubectl,
       createNamespace,
       stop,

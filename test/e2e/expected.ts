@@ -5,10 +5,16 @@ import type { Config } from "../../src/config/schema.js";
 import { mutatePod } from "../../src/engine.js";
 import type { LogLine } from "../server/harness.js";
 
-/** What meshtune's own engine makes of `pod`: the pod with its patch applied, and its warnings. */
+/**
+ * What meshtune's own engine makes of `pod` as the apiserver sends it for admission, with the
+ * default it fills in that meshtune reads (terminationGracePeriodSeconds: 30): the pod with its
+ * patch applied, and its warnings.
+ */
 export function tunedByEngine(pod: V1Pod, config: Config): { pod: V1Pod; warnings: string[] } {
-  const { plan, patch } = mutatePod(pod, { namespace: pod.metadata?.namespace ?? "" }, config);
-  const tuned = fastJsonPatch.applyPatch(structuredClone(pod), patch, true, false).newDocument;
+  const sent = structuredClone(pod);
+  sent.spec!.terminationGracePeriodSeconds ??= 30;
+  const { plan, patch } = mutatePod(sent, { namespace: pod.metadata?.namespace ?? "" }, config);
+  const tuned = fastJsonPatch.applyPatch(sent, patch, true, false).newDocument;
   return { pod: tuned, warnings: plan.warnings.map(admissionWarning) };
 }
 

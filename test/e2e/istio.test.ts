@@ -7,13 +7,13 @@ import { MESHTUNE } from "../../src/policy/keys.js";
 import { ISTIO } from "../../src/policy/meshes/istio.js";
 import { SHIPPED_CONFIG } from "../server/harness.js";
 import { tunedByEngine } from "./expected.js";
-import { proxyResources, startIstio, type IstioInjector } from "./istio.js";
+import { createNode, proxyResources, startIstio, type IstioInjector } from "./istio.js";
 import { OPTED_IN, startMeshtuneCluster, type MeshtuneCluster } from "./meshtune-cluster.js";
 import { createPod, fixtureIn, storedPod } from "./pods.js";
-import { apply } from "./webhook-registration.js";
 
-// The shipped config, plus two profiles a pod can name: one pinning the proxy image, one keeping
-// the pod out of the mesh (as config/examples/training-opt-out.yaml does for training pods).
+// The shipped config, plus profiles a pod can name: one pinning the proxy image, one leaving the
+// sidecar mode to Istio (the shipped one pins native sidecars), one keeping the pod out of the
+// mesh (as config/examples/training-opt-out.yaml does for training pods).
 const PINNED_IMAGE = "docker.io/istio/proxyv2:1.30.3";
 const shipped = parse(SHIPPED_CONFIG) as { profiles: Profile[] };
 const [inference] = shipped.profiles as [Profile];
@@ -25,6 +25,11 @@ const CONFIG_TEXT = stringify({
       ...inference,
       name: "pinned",
       sidecar: { ...inference.sidecar, istio: { ...inference.sidecar.istio, image: PINNED_IMAGE } },
+    },
+    {
+      ...inference,
+      name: "left-to-istio",
+      sidecar: { ...inference.sidecar, mode: "mesh-default" },
     },
     { name: "out-of-mesh", match: { signals: ["gpu"] }, mode: "opt-out" },
   ],
@@ -40,20 +45,6 @@ const OLD_NODE = { name: "gpu-node-old", kubelet: "v1.32.9" };
 
 let env: MeshtuneCluster;
 let istio: IstioInjector;
-
-async function createNode({ name, kubelet }: { name: string; kubelet: string }): Promise<void> {
-  await apply(env.cluster, { apiVersion: "v1", kind: "Node", metadata: { name } });
-  const status = { status: { nodeInfo: { kubeletVersion: kubelet } } };
-  await env.cluster.kubectl([
-    "patch",
-    "node",
-    name,
-    "--subresource=status",
-    "--type=merge",
-    "-p",
-    JSON.stringify(status),
-  ]);
-}
 
 /** Creates the fixture's pod on `node` through meshtune and Istio; what the apiserver stored. */
 async function injected(fixture: string, name: string, change: (pod: V1Pod) => void = () => {}) {
@@ -82,8 +73,8 @@ beforeAll(async () => {
   env = await startMeshtuneCluster({ config: CONFIG_TEXT });
   await env.cluster.kubectl(["label", "namespace", OPTED_IN, "istio-injection=enabled"]);
   istio = await startIstio(env.cluster);
-  await createNode(NEW_NODE);
-  await createNode(OLD_NODE);
+  await createNode(env.cluster, NEW_NODE);
+  await createNode(env.cluster, OLD_NODE);
 });
 
 afterAll(async () => {
@@ -139,12 +130,20 @@ describe("a vLLM GPU pod on a node whose kubelet takes native sidecars, through 
   });
 });
 
-describe("a vLLM GPU pod on a node whose kubelet is older than 1.33, through Istio's injector", () => {
+/** The pod names the profile that leaves the sidecar mode to Istio's ENABLE_NATIVE_SIDECARS=auto. */
+const leftToIstio = (pod: V1Pod) => {
+  pod.metadata!.annotations = { ...pod.metadata!.annotations, [MESHTUNE.profile]: "left-to-istio" };
+};
+
+describe("a vLLM GPU pod on a node whose kubelet is older than 1.33, the mode left to Istio", () => {
   let stored: V1Pod;
   let proxy: V1Container | undefined;
 
   beforeAll(async () => {
-    ({ stored } = await injected("vllm-deployment", "llama-classic", onNode(OLD_NODE.name)));
+    ({ stored } = await injected("vllm-deployment", "llama-classic", (pod) => {
+      onNode(OLD_NODE.name)(pod);
+      leftToIstio(pod);
+    }));
     proxy = named(stored.spec?.containers, "istio-proxy");
   });
 
@@ -167,10 +166,16 @@ describe("a vLLM GPU pod on a node whose kubelet is older than 1.33, through Ist
 });
 
 describe("an unscheduled pod while one node is older than 1.33", () => {
-  it("gets a classic sidecar: Istio's auto mode turns native sidecars off for the whole cluster", async () => {
-    const { stored } = await injected("sglang-pod", "qwen-unscheduled");
+  it("gets a classic sidecar when the mode is left to Istio: auto turns native sidecars off for the whole cluster", async () => {
+    const { stored } = await injected("sglang-pod", "qwen-unscheduled", leftToIstio);
     expect(named(stored.spec?.containers, "istio-proxy")).toBeDefined();
     expect(named(stored.spec?.initContainers, "istio-proxy")).toBeUndefined();
+  });
+
+  it("gets a native sidecar under the shipped config, which pins it", async () => {
+    const { stored } = await injected("sglang-pod", "qwen-pinned-native");
+    expect(named(stored.spec?.initContainers, "istio-proxy")?.restartPolicy).toBe("Always");
+    expect(named(stored.spec?.containers, "istio-proxy")).toBeUndefined();
   });
 });
 

@@ -140,6 +140,30 @@ export async function startIstio(
   }
 }
 
+/** A node pool, as Istio's ENABLE_NATIVE_SIDECARS=auto sees it: its kubelet's version. */
+export interface NodePool {
+  name: string;
+  kubelet: string;
+}
+
+/**
+ * A Node object with `kubelet` in its status. The harness has no kubelets: the Node stands for a
+ * pool, which pods name with nodeName, and for every node of the cluster to a pod with none.
+ */
+export async function createNode(cluster: Cluster, { name, kubelet }: NodePool): Promise<void> {
+  await apply(cluster, { apiVersion: "v1", kind: "Node", metadata: { name } });
+  const status = JSON.stringify({ status: { nodeInfo: { kubeletVersion: kubelet } } });
+  await cluster.kubectl([
+    "patch",
+    "node",
+    name,
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    status,
+  ]);
+}
+
 /** istio-proxy in a stored pod: a native sidecar (an init container) or a classic container. */
 export function istioProxy(pod: V1Pod): V1Container | undefined {
   return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find(

@@ -54,6 +54,8 @@ export interface Registration {
 export interface MeshtuneClusterOptions {
   /** meshtune's config file; the shipped config/meshtune.yaml when not given. */
   config?: string;
+  /** kube-controller-manager's controllers to run beside the apiserver (none when not given). */
+  controllers?: string[];
   /** webhook/'s own when not given. */
   failurePolicy?: FailurePolicy;
 }
@@ -77,7 +79,7 @@ async function createNamespaces(cluster: Cluster): Promise<void> {
 export async function startMeshtuneCluster(
   options: MeshtuneClusterOptions = {},
 ): Promise<MeshtuneCluster> {
-  const cluster = await startCluster();
+  const cluster = await startCluster({ controllers: options.controllers });
   let meshtune: Meshtune | undefined;
   try {
     // Inside the cluster's directory, so MESHTUNE_E2E_KEEP=1 keeps meshtune's log too.

@@ -45,8 +45,8 @@ export async function storedPod(cluster: Cluster, namespace: string, name: strin
 
 /**
  * A pod of Deployment `deployment` as its ReplicaSet `<deployment>-<hash>` creates one: from the
- * template, labelled with the hash, owned by the ReplicaSet. No controller runs in the e2e
- * clusters, so tests create such pods themselves.
+ * template, labelled with the hash, owned by the ReplicaSet. The e2e clusters run no ReplicaSet
+ * controller (only the controllers a scenario names), so tests create such pods themselves.
  */
 export function replicaSetPod(
   template: V1PodTemplateSpec,
@@ -74,4 +74,23 @@ export function replicaSetPod(
     },
     spec: copy.spec,
   };
+}
+
+/** The pods in `namespace` that match the label selector `selector`, as `kubectl get` lists them. */
+export async function podsLabelled(
+  cluster: Cluster,
+  namespace: string,
+  selector: string,
+): Promise<V1Pod[]> {
+  const { stdout } = await cluster.kubectl([
+    "get",
+    "pods",
+    "-n",
+    namespace,
+    "-l",
+    selector,
+    "-o",
+    "json",
+  ]);
+  return (JSON.parse(stdout) as { items: V1Pod[] }).items;
 }

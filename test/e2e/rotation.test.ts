@@ -11,7 +11,7 @@ import {
   startMeshtuneCluster,
   type MeshtuneCluster,
 } from "./meshtune-cluster.js";
-import { createPod, fixtureIn } from "./pods.js";
+import { createPod, fixtureIn, podsLabelled } from "./pods.js";
 import { presentedCertificate } from "./presented-certificate.js";
 import { untilAdmission } from "./webhook-registration.js";
 
@@ -127,17 +127,10 @@ describe("rotating meshtune's serving certificate during a stream of pod creatio
     expect(creations.filter((creation) => creation.profile !== "gpu-inference")).toEqual([]);
 
     const selector = Object.entries(STREAM_LABEL).map(([key, value]) => `${key}=${value}`);
-    const { stdout } = await env.cluster.kubectl([
-      "get",
-      "pods",
-      "-n",
-      OPTED_IN,
-      "-l",
-      selector.join(","),
-      "-o",
-      "jsonpath={.items[*].metadata.name}",
-    ]);
-    expect(stdout.split(" ").sort()).toEqual(creations.map((creation) => creation.name).sort());
+    const stored = await podsLabelled(env.cluster, OPTED_IN, selector.join(","));
+    expect(stored.map((pod) => pod.metadata?.name).sort()).toEqual(
+      creations.map((creation) => creation.name).sort(),
+    );
     expect((await presentedCertificate(env.meshtune.port)).certificate.serialNumber).toBe(
       new X509Certificate(renewed.cert).serialNumber,
     );

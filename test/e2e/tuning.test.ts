@@ -47,14 +47,26 @@ function sidecarAnnotations(warmup: boolean): Record<string, string> {
     [ISTIO.proxyCPULimit]: istio.cpuLimit,
     [ISTIO.proxyMemory]: istio.memoryRequest,
     [ISTIO.proxyMemoryLimit]: istio.memoryLimit,
+    [ISTIO.nativeSidecar]: "true",
     [LINKERD.cpuRequest]: linkerd.cpuRequest,
     [LINKERD.cpuLimit]: linkerd.cpuLimit,
     [LINKERD.memoryRequest]: linkerd.memoryRequest,
     [LINKERD.memoryLimit]: linkerd.memoryLimit,
+    [LINKERD.nativeSidecar]: "true",
+    [LINKERD.nativeSidecarBeta]: "true",
+    [LINKERD.nativeSidecarAlpha]: "true",
+    [LINKERD.waitBeforeExit]: "0",
+    [LINKERD.shutdownGracePeriod]: `${gpuInference.streams.longestSeconds}s`,
     ...(warmup ? { [LINKERD.proxyAwait]: "enabled" } : {}),
     [MESHTUNE.applied]: gpuInference.name,
   };
 }
+
+/** The drain gpu-inference writes into proxy.istio.io/config. */
+const drain = {
+  terminationDrainDuration: `${gpuInference.streams.longestSeconds}s`,
+  proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true" },
+};
 
 const proxyConfig = (pod: V1Pod) =>
   JSON.parse(pod.metadata?.annotations?.[ISTIO.proxyConfig] ?? "null") as Record<string, unknown>;
@@ -130,9 +142,10 @@ describe("kubectl apply --dry-run=server of a vLLM pod in an opted-in namespace"
 
     const previewed = parse(stdout) as V1Pod;
     expect(previewed.metadata?.annotations).toMatchObject(sidecarAnnotations(true));
+    // A native sidecar holds the app with its startupProbe: no holdApplicationUntilProxyStarts.
     expect(proxyConfig(previewed)).toEqual({
       concurrency: gpuInference.sidecar.istio.concurrency,
-      holdApplicationUntilProxyStarts: true,
+      ...drain,
     });
     expect(container(previewed, "vllm").lifecycle?.postStart?.exec?.command?.[0]).toBe("/bin/sh");
     const warnings = kubectlWarnings(stderr);
@@ -204,6 +217,7 @@ describe("other pods created in an opted-in namespace", () => {
     expect(others).toEqual(sidecarAnnotations(false));
     expect(JSON.parse(istioConfig ?? "")).toEqual({
       concurrency: gpuInference.sidecar.istio.concurrency,
+      ...drain,
     });
     const embedder = container(stored, "embedder");
     expect(embedder.lifecycle).toBeUndefined();
@@ -244,10 +258,11 @@ describe("other pods created in an opted-in namespace", () => {
       ...users,
       [MESHTUNE.applied]: "gpu-inference",
     });
+    // Its keys are kept; proxyMetadata is merged in.
     expect(proxyConfig(stored)).toEqual({
       terminationDrainDuration: "45s",
       concurrency: 4,
-      holdApplicationUntilProxyStarts: true,
+      proxyMetadata: drain.proxyMetadata,
     });
     expect(warnings).toEqual(tunedByEngine(pod, config).warnings);
     expect(warnings).toContain(
@@ -279,7 +294,10 @@ describe("other pods created in an opted-in namespace", () => {
     const { warnings } = await createPod(env.cluster, pod);
     const stored = await storedPod(env.cluster, OPTED_IN, "llama-3-8b-own-hook");
 
-    expect(container(stored, "vllm").lifecycle).toEqual(own);
+    expect(container(stored, "vllm").lifecycle).toEqual({
+      ...own,
+      preStop: { sleep: { seconds: 5 } },
+    });
     expect(container(stored, "vllm").startupProbe).toBeUndefined();
     expect(volumeNames(stored)).not.toContain(WARMUP_VOLUME);
     expect(stored.metadata?.annotations).toMatchObject(sidecarAnnotations(false));
@@ -288,7 +306,7 @@ describe("other pods created in an opted-in namespace", () => {
     );
   });
 
-  it("puts a training job's GPU pod out of the mesh with the label sidecar.istio.io/inject=false", async () => {
+  it("puts a training job's GPU pod out of the mesh, the sidecar and ambient, with two labels", async () => {
     const pod = fixtureIn("training-job", OPTED_IN, "finetune-llama-x7k2p");
     await createPod(env.cluster, pod);
     const stored = await storedPod(env.cluster, OPTED_IN, "finetune-llama-x7k2p");
@@ -296,6 +314,7 @@ describe("other pods created in an opted-in namespace", () => {
     expect(stored.metadata?.labels).toEqual({
       ...pod.metadata?.labels,
       [ISTIO.inject]: "false",
+      [ISTIO.dataplaneMode]: "none",
     });
     expect(stored.metadata?.annotations).toEqual({
       [LINKERD.inject]: "disabled",

@@ -1,3 +1,4 @@
+import type { V1MutatingWebhook } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from "../../src/config/load.js";
 import {
@@ -7,6 +8,7 @@ import {
   only,
   role,
   webhook,
+  webhooks,
   webhookService,
 } from "./objects.js";
 import { helmLint, helmTemplate, identity } from "./render.js";
@@ -74,11 +76,44 @@ describe("the Helm chart with default values", () => {
             operator: "NotIn",
             values: ["kube-system", "meshtune"],
           },
+          { key: "istio.io/dataplane-mode", operator: "NotIn", values: ["ambient"] },
         ],
       },
     });
     expect(webhook(objects).objectSelector).toBeUndefined();
     expect(webhook(objects).matchConditions).toBeUndefined();
+  });
+
+  it("sends the pods of Istio ambient namespaces to /mutate/ambient, through a twin webhook", () => {
+    const [pods, ambient] = webhooks(objects);
+    const dataplane = (hook: V1MutatingWebhook) =>
+      hook.namespaceSelector?.matchExpressions?.find(
+        ({ key }) => key === "istio.io/dataplane-mode",
+      );
+    // Mutually exclusive: NotIn also takes a namespace without the label.
+    expect(dataplane(pods)).toEqual({
+      key: "istio.io/dataplane-mode",
+      operator: "NotIn",
+      values: ["ambient"],
+    });
+    expect(dataplane(ambient)).toEqual({
+      key: "istio.io/dataplane-mode",
+      operator: "In",
+      values: ["ambient"],
+    });
+    expect(ambient.name).toBe("ambient-pods.meshtune.dev");
+    expect(ambient.clientConfig.service?.path).toBe("/mutate/ambient");
+    // Everything else is the same.
+    const rest = (hook: V1MutatingWebhook) => {
+      const copy = structuredClone(hook);
+      copy.name = "";
+      copy.clientConfig.service!.path = "";
+      copy.namespaceSelector!.matchExpressions = copy.namespaceSelector!.matchExpressions!.filter(
+        ({ key }) => key !== "istio.io/dataplane-mode",
+      );
+      return copy;
+    };
+    expect(rest(ambient)).toEqual(rest(pods));
   });
 
   it("points the webhook at the Service in front of the HTTPS port meshtune serves on", () => {

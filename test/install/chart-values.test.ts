@@ -2,7 +2,7 @@ import type { V1NetworkPolicy, V1Service, V1ServiceAccount } from "@kubernetes/c
 import { describe, expect, it } from "vitest";
 import { generateCA, serviceDnsNames } from "../../src/certs/generate.js";
 import { parseConfig } from "../../src/config/load.js";
-import { argument, clusterRole, deployment, only, role, webhook } from "./objects.js";
+import { argument, clusterRole, deployment, only, role, webhook, webhooks } from "./objects.js";
 import { helmTemplate, identity, type HelmOptions, type KubeObject } from "./render.js";
 import { schemaProblems } from "./schema.js";
 
@@ -138,8 +138,8 @@ describe("the Helm chart with other values", () => {
     );
   });
 
-  it("applies the webhook settings it is given", () => {
-    const settings = webhook(platform);
+  it.each([0, 1])("applies the webhook settings it is given, to both webhooks (%i)", (index) => {
+    const settings = webhooks(platform)[index]!;
     expect(settings).toMatchObject({
       failurePolicy: "Fail",
       timeoutSeconds: 10,
@@ -152,6 +152,7 @@ describe("the Helm chart with other values", () => {
             operator: "NotIn",
             values: ["kube-system", "gpu-operator", "platform"],
           },
+          { key: "istio.io/dataplane-mode", operator: ["NotIn", "In"][index] },
         ],
       },
       objectSelector: {

@@ -28,15 +28,21 @@ export const clusterRole = (objects: KubeObject[]) => only<V1ClusterRole>(object
 export const webhookService = (objects: KubeObject[], name: string) =>
   only<V1Service>(objects, "Service", name);
 
-export function webhook(objects: KubeObject[]): V1MutatingWebhook {
+/** The configuration's webhooks: pods of namespaces not in Istio ambient, then those of ambient ones. */
+export function webhooks(objects: KubeObject[]): [V1MutatingWebhook, V1MutatingWebhook] {
   const configuration = only<V1MutatingWebhookConfiguration>(
     objects,
     "MutatingWebhookConfiguration",
   );
-  const [first, ...rest] = configuration.webhooks ?? [];
-  if (first === undefined || rest.length > 0)
-    throw new Error("expected exactly one webhook in the configuration");
-  return first;
+  const [pods, ambient, ...rest] = configuration.webhooks ?? [];
+  if (pods === undefined || ambient === undefined || rest.length > 0)
+    throw new Error("expected exactly two webhooks in the configuration");
+  return [pods, ambient];
+}
+
+/** The webhook for pods of namespaces not in Istio ambient; the other differs only where it must. */
+export function webhook(objects: KubeObject[]): V1MutatingWebhook {
+  return webhooks(objects)[0];
 }
 
 /** The value of `--name=value` in the meshtune container's arguments. */

@@ -49,6 +49,37 @@ describe("building the JSON Patch", () => {
     ]);
   });
 
+  it("creates lifecycle in one operation holding a postStart and a preStop", () => {
+    const pod = fixturePod("vllm-deployment");
+    const operations = buildPatch(pod, [
+      { kind: "postStart", container: 0, handler: { exec: { command: ["true"] } } },
+      { kind: "preStop", container: 0, handler: { sleep: { seconds: 5 } } },
+    ]);
+    expect(operations).toEqual([
+      {
+        op: "add",
+        path: "/spec/containers/0/lifecycle",
+        value: { postStart: { exec: { command: ["true"] } }, preStop: { sleep: { seconds: 5 } } },
+      },
+    ]);
+    expect(applied(pod, operations).spec!.containers[0]!.lifecycle).toEqual({
+      postStart: { exec: { command: ["true"] } },
+      preStop: { sleep: { seconds: 5 } },
+    });
+  });
+
+  it("replaces the grace period the pod has, and adds one where it has none", () => {
+    const pod = fixturePod("web-cpu-pod");
+    const change: Change = { kind: "terminationGracePeriodSeconds", value: 320 };
+    expect(buildPatch(pod, [change])).toEqual([
+      { op: "add", path: "/spec/terminationGracePeriodSeconds", value: 320 },
+    ]);
+    pod.spec!.terminationGracePeriodSeconds = 30;
+    expect(buildPatch(pod, [change])).toEqual([
+      { op: "replace", path: "/spec/terminationGracePeriodSeconds", value: 320 },
+    ]);
+  });
+
   it("creates template metadata under a workload's base path", () => {
     const deployment = fixture("triton-deployment") as { spec: { template: object } };
     deployment.spec.template = { spec: (deployment.spec.template as { spec: object }).spec };

@@ -10,7 +10,76 @@ const keptImage: Decision = {
   ours: "docker.io/istio/proxyv2:1.28.4",
 };
 
+// The lifecycle lines with the longest values the shipped config and the operators' labels give:
+// each must reach kubectl whole, as it explains a mode or a cut.
+const LIFECYCLE_LINES: Decision[] = [
+  {
+    kind: "note",
+    code: "batch-native",
+    key: "jobset.sigs.k8s.io/jobset-name",
+    theirs: "qwen-sft",
+  },
+  {
+    kind: "note",
+    code: "batch-classic",
+    key: "training.kubeflow.org/job-name",
+    theirs: "llama-ft",
+  },
+  {
+    kind: "note",
+    code: "sidecar-native",
+    detail: "Linkerd",
+    container: "linkerd-proxy",
+    ours: "proxy-await",
+  },
+  {
+    kind: "note",
+    code: "sidecar-classic",
+    detail: "Istio",
+    container: "istio-proxy",
+    ours: "holdApplicationUntilProxyStarts",
+  },
+  {
+    kind: "note",
+    code: "sidecar-mesh-default",
+    detail: "Istio",
+    ours: "1.27+: native where every kubelet is 1.33 or newer, else classic",
+  },
+  { kind: "note", code: "ambient-pod", key: "istio.io/dataplane-mode", detail: "namespace" },
+  {
+    kind: "note",
+    code: "wait-blocks-native",
+    key: "config.alpha.linkerd.io/proxy-wait-before-exit-seconds",
+    theirs: "30",
+  },
+  {
+    kind: "note",
+    code: "native-with-wait",
+    key: "config.alpha.linkerd.io/proxy-wait-before-exit-seconds",
+    theirs: "30",
+  },
+  { kind: "kept", code: "kept-grace-period", theirs: "60", ours: "320", detail: "55" },
+  { kind: "note", code: "grace-period-not-raised", detail: "25" },
+  {
+    kind: "set",
+    code: "set-grace-period",
+    ours: "320",
+    theirs: "30",
+    detail: "a 5s pause, 300s streams and a 15s margin",
+  },
+  { kind: "set", code: "set-pre-stop", container: "kserve-container", ours: "sleep 5s" },
+];
+
 describe("decisions as lines", () => {
+  it.each(LIFECYCLE_LINES.map((line) => [line.code, line] as const))(
+    "tell %s whole within a kubectl warning",
+    (_code, line) => {
+      const warning = admissionWarning(line);
+      expect(warning.length).toBeLessThanOrEqual(MAX_WARNING_LENGTH);
+      expect(warning).not.toContain("...");
+    },
+  );
+
   it("say what was kept, whose value it was and what meshtune would have set", () => {
     const short: Decision = { ...keptImage, theirs: "docker.io/istio/proxyv2:1.27.3" };
     expect(explain([short])).toEqual([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig, parseConfig } from "../../src/config/load.js";
 import { planPod } from "../../src/policy/planner.js";
 import { fixturePod } from "../fixtures/load.js";
 import { told } from "./told.js";
@@ -20,21 +20,49 @@ describe("choosing a profile", () => {
     );
   });
 
-  it("opts Job pods with GPUs out of the mesh in the training example", () => {
-    const pod = fixturePod("mig-pod");
-    pod.metadata!.labels = { "batch.kubernetes.io/job-name": "embed-corpus" };
-    const plan = planPod(pod, target, trainingExample);
-    expect(plan.profile).toBe("gpu-batch-jobs");
-    expect(plan.changes).toContainEqual({
-      kind: "label",
-      key: "sidecar.istio.io/inject",
-      value: "false",
-    });
-    expect(plan.changes).toContainEqual({
-      kind: "annotation",
-      key: "linkerd.io/inject",
-      value: "disabled",
-    });
+  // The pods those operators create, as their own source makes them (each fixture cites it).
+  it.each([
+    ["pytorchjob-worker-pod", "a Kubeflow PyTorchJob worker"],
+    ["trainjob-node-pod", "a Kubeflow Trainer v2 (JobSet) node"],
+    ["kuberay-worker-pod", "a KubeRay worker, restartPolicy Always"],
+    ["gpu-job-pod", "a GPU Job's pod"],
+    ["cuda-vectoradd-pod", "a bare OnFailure GPU pod"],
+    ["training-job", "a Job's template"],
+  ])("keeps %s (%s) out of the mesh in the training example", (fixture) => {
+    const plan = planPod(fixturePod(fixture), target, trainingExample);
+    expect(plan.profile).toBe("gpu-training");
+    expect(plan.changes).toEqual(
+      expect.arrayContaining([
+        { kind: "label", key: "sidecar.istio.io/inject", value: "false" },
+        { kind: "label", key: "istio.io/dataplane-mode", value: "none" },
+        { kind: "annotation", key: "linkerd.io/inject", value: "disabled" },
+      ]),
+    );
+  });
+
+  it("says which label made a pod a batch pod", () => {
+    const plan = planPod(fixturePod("pytorchjob-worker-pod"), target, trainingExample);
+    expect(told(plan)).toContain(
+      "selected: a batch pod, a Kubeflow training job (training.kubeflow.org/job-name=llama-finetune)",
+    );
+    const ray = planPod(fixturePod("kuberay-worker-pod"), target, trainingExample);
+    expect(told(ray)).toContain(
+      "selected: a batch pod, a KubeRay cluster (ray.io/node-type=worker)",
+    );
+  });
+
+  it("tunes the pods of a RayService, which serve, in the training example", () => {
+    const pod = fixturePod("kuberay-worker-pod");
+    pod.metadata!.labels!["ray.io/serve"] = "true";
+    expect(planPod(pod, target, trainingExample).profile).toBe("gpu-inference");
+  });
+
+  it("matches only the pods that are not batch pods with match.batch: false", () => {
+    const serving = parseConfig(
+      "profiles: [{ name: serving, match: { batch: false } }, { name: rest }]",
+    );
+    expect(planPod(fixturePod("vllm-deployment"), target, serving).profile).toBe("serving");
+    expect(planPod(fixturePod("gpu-job-pod"), target, serving).profile).toBe("rest");
   });
 
   it("applies the profile a pod names, even without GPU signals", () => {

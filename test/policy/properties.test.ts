@@ -2,7 +2,7 @@ import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import fc from "fast-check";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig, parseConfig } from "../../src/config/load.js";
 import { mutatePod } from "../../src/engine.js";
 import { gatherEvidence } from "../../src/policy/classify.js";
 import { applied } from "../apply-patch.js";
@@ -10,6 +10,13 @@ import { applied } from "../apply-patch.js";
 const configs = [
   loadConfig(),
   loadConfig(new URL("../../config/examples/training-opt-out.yaml", import.meta.url).pathname),
+  // The other sidecar modes and every lifecycle switch turned.
+  parseConfig(`
+lifecycle: { nativeSidecars: false, raiseGracePeriod: false, preStopAction: exec }
+profiles:
+  - { name: classic, match: { batch: false }, warmup: true, sidecar: { mode: classic } }
+  - { name: left-to-the-mesh, warmup: true, sidecar: { mode: mesh-default }, streams: { longestSeconds: 20 } }
+`),
 ];
 
 const quantity = fc.constantFrom("100m", "1", "2", "4", "128Mi", "2Gi", "2 cores", "", "-1", "1e3");
@@ -26,8 +33,20 @@ const annotationKeys = fc.constantFrom(
   "linkerd.io/inject",
   "meshtune.dev/applied",
   "odd~key/with/slashes",
+  "sidecar.istio.io/nativeSidecar",
+  "config.linkerd.io/proxy-enable-native-sidecar",
+  "config.beta.linkerd.io/proxy-enable-native-sidecar",
+  "config.alpha.linkerd.io/proxy-enable-native-sidecar",
+  "config.alpha.linkerd.io/proxy-wait-before-exit-seconds",
+  "config.linkerd.io/shutdown-grace-period",
+  "config.linkerd.io/proxy-await",
 );
-const annotations = fc.dictionary(annotationKeys, fc.oneof(quantity, fc.string()), { maxKeys: 6 });
+const annotationValue = fc.constantFrom("true", "false", "True", "0", "20", "45s", "disabled");
+const annotations = fc.dictionary(
+  annotationKeys,
+  fc.oneof(quantity, annotationValue, fc.string()),
+  { maxKeys: 6 },
+);
 const proxyConfig = fc.constantFrom(
   undefined,
   '{"concurrency":4}',
@@ -37,6 +56,11 @@ const proxyConfig = fc.constantFrom(
   "{not yaml: [",
   "[1, 2]",
   "",
+  "proxyMetadata:\n  ISTIO_META_IDLE_TIMEOUT: 2h\n",
+  '{"proxyMetadata":{"EXIT_ON_ZERO_ACTIVE_CONNECTIONS":"false"},"terminationDrainDuration":"30s"}',
+  '{"proxyMetadata":{}}',
+  '{"proxyMetadata":"odd"}',
+  "proxyMetadata: null",
 );
 const labels = fc.dictionary(
   fc.constantFrom(
@@ -45,6 +69,10 @@ const labels = fc.dictionary(
     "meshtune.dev/profile",
     "meshtune.dev/workload",
     "batch.kubernetes.io/job-name",
+    "istio.io/dataplane-mode",
+    "training.kubeflow.org/job-name",
+    "ray.io/node-type",
+    "ray.io/serve",
   ),
   fc.constantFrom(
     "true",
@@ -56,6 +84,8 @@ const labels = fc.dictionary(
     "inference",
     "training",
     "x",
+    "ambient",
+    "none",
   ),
   { maxKeys: 4 },
 );
@@ -94,10 +124,12 @@ const container: fc.Arbitrary<V1Container> = fc.record({
   ),
   resources: fc.record({ limits: resources, requests: resources }),
   lifecycle: fc.option(
-    fc.constant({ postStart: { exec: { command: ["sh", "-c", "cp /cfg/* /app"] } } }),
-    {
-      nil: undefined,
-    },
+    fc.constantFrom(
+      { postStart: { exec: { command: ["sh", "-c", "cp /cfg/* /app"] } } },
+      { preStop: { exec: { command: ["sleep", "15"] } } },
+      { preStop: { sleep: { seconds: 5 } } },
+    ),
+    { nil: undefined },
   ),
   startupProbe: fc.option(
     fc.constant({ httpGet: { path: "/health", port: 8000 }, failureThreshold: 60 }),
@@ -117,6 +149,8 @@ const pod: fc.Arbitrary<V1Pod> = fc
     runtimeClassName: fc.constantFrom(undefined, "nvidia", "runc"),
     claims: fc.boolean(),
     hasMetadataMaps: fc.boolean(),
+    restartPolicy: fc.constantFrom(undefined, "Always", "Never", "OnFailure"),
+    terminationGracePeriodSeconds: fc.constantFrom(undefined, 30, 0, 60, 900),
   })
   .map((p) => ({
     apiVersion: "v1",
@@ -138,16 +172,26 @@ const pod: fc.Arbitrary<V1Pod> = fc
       ...(p.initContainers.length > 0 ? { initContainers: p.initContainers } : {}),
       ...(p.hostNetwork ? { hostNetwork: true } : {}),
       ...(p.runtimeClassName ? { runtimeClassName: p.runtimeClassName } : {}),
+      ...(p.restartPolicy ? { restartPolicy: p.restartPolicy } : {}),
+      ...(p.terminationGracePeriodSeconds === undefined
+        ? {}
+        : { terminationGracePeriodSeconds: p.terminationGracePeriodSeconds }),
       ...(p.claims
         ? { resourceClaims: [{ name: "gpu", resourceClaimTemplateName: "one-gpu" }] }
         : {}),
     },
   }));
-const case_ = fc.record({
-  pod,
-  namespace: fc.constantFrom("inference", "kube-system", "meshtune"),
-  config: fc.constantFrom(...configs),
-});
+const case_ = fc
+  .record({
+    pod,
+    namespace: fc.constantFrom("inference", "kube-system", "meshtune"),
+    ambientNamespace: fc.boolean(),
+    config: fc.constantFrom(...configs),
+  })
+  .map(({ namespace, ambientNamespace, ...rest }) => ({
+    ...rest,
+    target: { namespace, ambientNamespace },
+  }));
 
 const runs = { numRuns: 400 };
 
@@ -169,11 +213,44 @@ function withoutSignals(input: V1Pod): V1Pod {
   return pod;
 }
 
+function keepsMetadata(pod: V1Pod, patched: V1Pod): void {
+  for (const [key, value] of Object.entries(pod.metadata?.labels ?? {}))
+    expect(patched.metadata?.labels?.[key]).toBe(value);
+  for (const [key, value] of Object.entries(pod.metadata?.annotations ?? {})) {
+    const now = patched.metadata?.annotations?.[key];
+    if (key === "proxy.istio.io/config" && now !== value) {
+      // A merge may only add keys to a config that parsed, also inside proxyMetadata.
+      // Istio reads it as YAML 1.1, so the values must stay the same under YAML 1.1.
+      const yaml11 = { version: "1.1" } as const;
+      expect(parse(now!, yaml11)).toMatchObject(parse(value, yaml11) as object);
+    } else {
+      expect(now).toBe(value);
+    }
+  }
+}
+
+function keepsSpec(pod: V1Pod, patched: V1Pod): void {
+  // The grace period is raised only from the default the apiserver fills in, and never lowered.
+  const grace = pod.spec?.terminationGracePeriodSeconds;
+  if (grace !== undefined && grace !== 30) {
+    expect(patched.spec?.terminationGracePeriodSeconds).toBe(grace);
+  }
+  expect(patched.spec?.terminationGracePeriodSeconds ?? 30).toBeGreaterThanOrEqual(grace ?? 0);
+  // Warmup may add a postStart hook, and shutdown a preStop pause, where there was none; never change one.
+  pod.spec?.containers.forEach((container, index) => {
+    const now = patched.spec?.containers[index]?.lifecycle;
+    if (container.lifecycle) expect(now).toMatchObject(container.lifecycle);
+    if (container.startupProbe) {
+      expect(patched.spec?.containers[index]?.startupProbe).toEqual(container.startupProbe);
+    }
+  });
+}
+
 describe("properties over generated pods", () => {
   it("never throws, and its patch always applies with validation", () => {
     fc.assert(
-      fc.property(case_, ({ pod, namespace, config }) => {
-        const { patch } = mutatePod(pod, { namespace }, config);
+      fc.property(case_, ({ pod, target, config }) => {
+        const { patch } = mutatePod(pod, target, config);
         applied(pod, patch);
       }),
       runs,
@@ -182,8 +259,8 @@ describe("properties over generated pods", () => {
 
   it("yields exactly the planned annotations and labels", () => {
     fc.assert(
-      fc.property(case_, ({ pod, namespace, config }) => {
-        const { plan, patch } = mutatePod(pod, { namespace }, config);
+      fc.property(case_, ({ pod, target, config }) => {
+        const { plan, patch } = mutatePod(pod, target, config);
         const patched = applied(pod, patch);
         for (const change of plan.changes) {
           if (change.kind === "annotation")
@@ -198,9 +275,9 @@ describe("properties over generated pods", () => {
 
   it("is idempotent: running again on its own output changes nothing", () => {
     fc.assert(
-      fc.property(case_, ({ pod, namespace, config }) => {
-        const patched = applied(pod, mutatePod(pod, { namespace }, config).patch);
-        expect(mutatePod(patched, { namespace }, config).patch).toEqual([]);
+      fc.property(case_, ({ pod, target, config }) => {
+        const patched = applied(pod, mutatePod(pod, target, config).patch);
+        expect(mutatePod(patched, target, config).patch).toEqual([]);
       }),
       runs,
     );
@@ -208,29 +285,55 @@ describe("properties over generated pods", () => {
 
   it("never changes a value the user set", () => {
     fc.assert(
-      fc.property(case_, ({ pod, namespace, config }) => {
-        const patched = applied(pod, mutatePod(pod, { namespace }, config).patch);
-        for (const [key, value] of Object.entries(pod.metadata?.labels ?? {}))
-          expect(patched.metadata?.labels?.[key]).toBe(value);
-        for (const [key, value] of Object.entries(pod.metadata?.annotations ?? {})) {
-          const now = patched.metadata?.annotations?.[key];
-          if (key === "proxy.istio.io/config" && now !== value) {
-            // A merge may only add keys to a config that parsed.
-            // Istio reads it as YAML 1.1, so the values must stay the same under YAML 1.1.
-            const yaml11 = { version: "1.1" } as const;
-            expect(parse(now!, yaml11)).toMatchObject(parse(value, yaml11) as object);
-          } else {
-            expect(now).toBe(value);
-          }
+      fc.property(case_, ({ pod, target, config }) => {
+        const patched = applied(pod, mutatePod(pod, target, config).patch);
+        keepsMetadata(pod, patched);
+        keepsSpec(pod, patched);
+      }),
+      runs,
+    );
+  });
+
+  it("writes no Istio sidecar key on a pod it plans in ambient", () => {
+    fc.assert(
+      fc.property(case_, ({ pod, target, config }) => {
+        const { plan } = mutatePod(pod, target, config);
+        if (!plan.decisions.some(({ code }) => code === "ambient-pod")) return;
+        const keys = plan.changes.flatMap((change) => ("key" in change ? [change.key] : []));
+        expect(keys.filter((key) => /^(sidecar|proxy)\.istio\.io\//.test(key))).toEqual([]);
+      }),
+      runs,
+    );
+  });
+
+  it("leaves Linkerd's native-sidecar keys agreeing, and a native proxy no wait before exit", () => {
+    const native = [
+      "config.linkerd.io/proxy-enable-native-sidecar",
+      "config.beta.linkerd.io/proxy-enable-native-sidecar",
+      "config.alpha.linkerd.io/proxy-enable-native-sidecar",
+    ];
+    fc.assert(
+      fc.property(case_, ({ pod, target, config }) => {
+        const { plan, patch } = mutatePod(pod, target, config);
+        const wrote = plan.changes.some(
+          (change) => change.kind === "annotation" && native.includes(change.key),
+        );
+        if (!wrote) return;
+        const annotations = applied(pod, patch).metadata?.annotations ?? {};
+        // As Go's strconv.ParseBool reads them.
+        const truth = (text = "") =>
+          ["1", "t", "T", "TRUE", "true", "True"].includes(text)
+            ? true
+            : ["0", "f", "F", "FALSE", "false", "False"].includes(text)
+              ? false
+              : text;
+        const values = native.map((key) => truth(annotations[key]));
+        expect(new Set(values).size, JSON.stringify(values)).toBe(1);
+        if (values[0] === true) {
+          // Linkerd reads it with ParseUint and ignores what does not parse.
+          const wait = annotations["config.alpha.linkerd.io/proxy-wait-before-exit-seconds"] ?? "";
+          expect(/^[0-9]+$/.test(wait) && Number(wait) > 0, wait).toBe(false);
         }
-        // Warmup may add a postStart hook where there was none, never change one.
-        pod.spec?.containers.forEach((container, index) => {
-          const now = patched.spec?.containers[index]?.lifecycle;
-          if (container.lifecycle) expect(now).toMatchObject(container.lifecycle);
-          if (container.startupProbe) {
-            expect(patched.spec?.containers[index]?.startupProbe).toEqual(container.startupProbe);
-          }
-        });
       }),
       runs,
     );
@@ -238,10 +341,10 @@ describe("properties over generated pods", () => {
 
   it("gives pods that are no GPU or inference pods no patch", () => {
     fc.assert(
-      fc.property(case_, ({ pod, namespace, config }) => {
+      fc.property(case_, ({ pod, target, config }) => {
         const plain = withoutSignals(pod);
         expect(gatherEvidence(plain, config)).toEqual([]);
-        expect(mutatePod(plain, { namespace }, config).patch).toEqual([]);
+        expect(mutatePod(plain, target, config).patch).toEqual([]);
       }),
       runs,
     );

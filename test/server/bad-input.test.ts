@@ -187,7 +187,7 @@ describe("JSON that is not an AdmissionReview meshtune can answer", () => {
     expectStatus(
       await send(`${harness.url}/validate`, { method: "POST", ca: harness.ca }),
       404,
-      "nothing at POST /validate; the webhook path is POST /mutate",
+      "nothing at POST /validate; the webhook paths are POST /mutate and POST /mutate/ambient",
     );
   });
 

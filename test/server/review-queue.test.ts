@@ -3,7 +3,7 @@ import { podCreationReview } from "../../src/admission/request.js";
 import { loadConfig, DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
 import { PLAN_QUEUE } from "../../src/server/limits.js";
 import { answerReview, shedReview, type ReviewAnswer } from "../../src/server/review-answer.js";
-import { ReviewQueue } from "../../src/server/review-queue.js";
+import { ReviewQueue, type Queued } from "../../src/server/review-queue.js";
 import { fixturePod } from "../fixtures/load.js";
 
 // The queue with the real planner and a clock the test moves: planning a review "takes" as long
@@ -15,23 +15,24 @@ const review = (uid: string) =>
 
 const SECOND = 1000;
 
-/** A queue whose clock is `clock.now`; planning a review moves it by `planMs`. */
+/**
+ * A queue whose clock is `clock.now`, and `queued(text)`: a review for it whose planning moves
+ * the clock by `planMs`.
+ */
 function queueWith(planMs: number) {
   const clock = { now: 0 };
   const planned: string[] = [];
-  const queue = new ReviewQueue(
-    {
-      plan: (text) => {
-        clock.now += planMs;
-        const answer = answerReview(text, config);
-        planned.push(answer.summary.uid);
-        return answer;
-      },
-      shed: (text, waitedMs) => shedReview(text, config, waitedMs),
+  const queue = new ReviewQueue(() => clock.now);
+  const queued = (text: string): Queued => ({
+    plan: () => {
+      clock.now += planMs;
+      const answer = answerReview(text, config);
+      planned.push(answer.summary.uid);
+      return answer;
     },
-    () => clock.now,
-  );
-  return { queue, clock, planned };
+    shed: (waitedMs) => shedReview(text, config, waitedMs),
+  });
+  return { queue, clock, planned, queued };
 }
 
 const here = () => false;
@@ -39,9 +40,9 @@ const outcome = (answer: ReviewAnswer | undefined) => answer?.summary.outcome;
 
 describe("ReviewQueue", () => {
   it("plans reviews in the order they arrived", async () => {
-    const { queue, planned } = queueWith(0.2);
+    const { queue, planned, queued } = queueWith(0.2);
     const answers = await Promise.all(
-      ["a", "b", "c"].map((uid) => queue.answer(review(uid), 4 * SECOND, here)),
+      ["a", "b", "c"].map((uid) => queue.answer(queued(review(uid)), 4 * SECOND, here)),
     );
     expect(planned).toEqual(["a", "b", "c"]);
     expect(answers.map(outcome)).toEqual(["patched", "patched", "patched"]);
@@ -49,15 +50,15 @@ describe("ReviewQueue", () => {
   });
 
   it("does not plan a review whose client has gone", async () => {
-    const { queue, planned } = queueWith(0.2);
-    const answer = await queue.answer(review("gone"), 4 * SECOND, () => true);
+    const { queue, planned, queued } = queueWith(0.2);
+    const answer = await queue.answer(queued(review("gone")), 4 * SECOND, () => true);
     expect(answer).toBeUndefined();
     expect(planned).toEqual([]);
   });
 
   it("answers a review unplanned once it waited half the time it had left", async () => {
-    const { queue, clock } = queueWith(0.2);
-    const late = queue.answer(review("late"), 100, here);
+    const { queue, clock, queued } = queueWith(0.2);
+    const late = queue.answer(queued(review("late")), 100, here);
     clock.now = 50;
     const answer = await late;
     expect(outcome(answer)).toBe("shed");
@@ -71,17 +72,19 @@ describe("ReviewQueue", () => {
   });
 
   it("lets no review wait longer than maxWaitMs, however long it has", async () => {
-    const { queue, clock } = queueWith(0.2);
-    const waiting = queue.answer(review("patient"), 30 * SECOND, here);
+    const { queue, clock, queued } = queueWith(0.2);
+    const waiting = queue.answer(queued(review("patient")), 30 * SECOND, here);
     clock.now = PLAN_QUEUE.maxWaitMs;
     expect(outcome(await waiting)).toBe("shed");
   });
 
   it("plans a whole burst, however long the last of it waits within a second", async () => {
     // 400 reviews of 2 ms each: the last waits 798 ms.
-    const { queue } = queueWith(2);
+    const { queue, queued } = queueWith(2);
     const answers = await Promise.all(
-      Array.from({ length: 400 }, (_, i) => queue.answer(review(`burst-${i}`), 4 * SECOND, here)),
+      Array.from({ length: 400 }, (_, i) =>
+        queue.answer(queued(review(`burst-${i}`)), 4 * SECOND, here),
+      ),
     );
     expect(new Set(answers.map(outcome))).toEqual(new Set(["patched"]));
   });
@@ -89,14 +92,14 @@ describe("ReviewQueue", () => {
   it("under overload, answers unplanned what waited a second, plans the rest, and keeps no review longer", async () => {
     // Planning takes 2 ms and a review arrives every 1 ms: twice what the queue can plan.
     // Arrivals are queued between the queue's slices, as requests are read between them.
-    const { queue, clock } = queueWith(2);
+    const { queue, clock, queued } = queueWith(2);
     const waits: Promise<{ outcome?: string; waitedMs: number }>[] = [];
     while (clock.now < 3000) {
       while (waits.length <= clock.now) {
         const arrived = clock.now;
         waits.push(
           queue
-            .answer(review(`r${waits.length}`), arrived + 4 * SECOND, here)
+            .answer(queued(review(`r${waits.length}`)), arrived + 4 * SECOND, here)
             .then((answer) => ({ outcome: outcome(answer), waitedMs: clock.now - arrived })),
         );
       }
@@ -117,16 +120,18 @@ describe("ReviewQueue", () => {
 
     // Once the queue has emptied, the next review waits nothing and is planned.
     expect(queue.length).toBe(0);
-    expect(outcome(await queue.answer(review("after"), clock.now + 4 * SECOND, here))).toBe(
+    expect(outcome(await queue.answer(queued(review("after")), clock.now + 4 * SECOND, here))).toBe(
       "patched",
     );
   });
 
   it("plans in slices, so the event loop turns during a burst", async () => {
-    const { queue } = queueWith(1);
+    const { queue, queued } = queueWith(1);
     const order: string[] = [];
     const answers = Array.from({ length: 20 }, (_, i) =>
-      queue.answer(review(`s${i}`), 4 * SECOND, here).then(() => order.push(`answered ${i}`)),
+      queue
+        .answer(queued(review(`s${i}`)), 4 * SECOND, here)
+        .then(() => order.push(`answered ${i}`)),
     );
     setImmediate(() => order.push("another request's turn"));
     await Promise.all(answers);
@@ -137,17 +142,10 @@ describe("ReviewQueue", () => {
   });
 
   it("rejects only the review whose planning failed", async () => {
-    const clock = { now: 0 };
-    const queue = new ReviewQueue(
-      {
-        plan: (text) => answerReview(text, config),
-        shed: (text, waitedMs) => shedReview(text, config, waitedMs),
-      },
-      () => clock.now,
-    );
+    const { queue, queued } = queueWith(0);
     const [bad, good] = await Promise.allSettled([
-      queue.answer("{not json", 4 * SECOND, here),
-      queue.answer(review("good"), 4 * SECOND, here),
+      queue.answer(queued("{not json"), 4 * SECOND, here),
+      queue.answer(queued(review("good")), 4 * SECOND, here),
     ]);
     expect(bad.status).toBe("rejected");
     expect((bad as PromiseRejectedResult).reason).toMatchObject({ status: 400 });

@@ -5,6 +5,7 @@ import fastJsonPatch, { type Operation } from "fast-json-patch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podCreationReview } from "../../src/admission/request.js";
 import { postReview } from "../../src/cli/https-client.js";
+import { INLINE_BODY_BYTES } from "../../src/server/limits.js";
 import { fixturePod } from "../fixtures/load.js";
 import { metricValue, scrape, startHarness, type Harness } from "./harness.js";
 
@@ -87,6 +88,48 @@ describe("a round trip over HTTPS for every fixture", () => {
       agent,
     });
     expect(response).toMatchObject({ uid: "uid-query", allowed: true, patchType: "JSONPatch" });
+  });
+
+  it("takes /mutate/ambient for the pods of Istio ambient namespaces: no sidecar keys, the rest as ever", async () => {
+    const review = podCreationReview(fixturePod("vllm-deployment"), { uid: "uid-ambient" });
+    const { response } = await postReview(`${harness.url}/mutate/ambient?timeout=10s`, review, {
+      ca: harness.ca,
+      agent,
+    });
+    expect(response).toMatchObject({ uid: "uid-ambient", allowed: true, patchType: "JSONPatch" });
+    const paths = decode(response.patch).map(({ path }) => path);
+    expect(paths.filter((path) => /istio\.io/.test(path))).toEqual([]);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "/spec/containers/0/lifecycle/preStop",
+        "/spec/terminationGracePeriodSeconds",
+        "/metadata/annotations/config.linkerd.io~1shutdown-grace-period",
+      ]),
+    );
+    expect(response.warnings).toContain(
+      "meshtune: Istio: in ambient (istio.io/dataplane-mode=ambient on the namespace): no sidecar, so no sidecar keys",
+    );
+  });
+
+  it("plans a review over 8 KiB on /mutate/ambient as ambient too, on the review thread", async () => {
+    const pod = fixturePod("vllm-deployment");
+    pod.metadata!.annotations = { "example.com/padding": "x".repeat(INLINE_BODY_BYTES) };
+    const review = podCreationReview(pod, { uid: "uid-ambient-large" });
+    expect(Buffer.byteLength(JSON.stringify(review))).toBeGreaterThan(INLINE_BODY_BYTES);
+    const { response } = await postReview(`${harness.url}/mutate/ambient`, review, {
+      ca: harness.ca,
+      agent,
+    });
+    expect(response).toMatchObject({ uid: "uid-ambient-large", allowed: true });
+    const paths = decode(response.patch).map(({ path }) => path);
+    expect(paths.filter((path) => /istio\.io/.test(path))).toEqual([]);
+    expect(paths).toContain("/spec/containers/0/lifecycle/preStop");
+    expect(response.warnings).toContain(
+      "meshtune: Istio: in ambient (istio.io/dataplane-mode=ambient on the namespace): no sidecar, so no sidecar keys",
+    );
+    const sidecar = await postReview(`${harness.url}/mutate`, review, { ca: harness.ca, agent });
+    const sidecarPaths = decode(sidecar.response.patch).map(({ path }) => path);
+    expect(sidecarPaths).toContain("/metadata/annotations/sidecar.istio.io~1proxyCPU");
   });
 
   it("logs one line per review with what was decided, and no environment values", async () => {

@@ -51,44 +51,73 @@ function keepUnread(draft: Draft, refused: Refused): void {
   );
 }
 
-/**
- * Proposes ProxyConfig fields. A config the pod already carries is merged into, never
- * overwritten: its keys win, and one that does not parse, or is over the limits, is left
- * exactly as it is.
- */
-export function planProxyConfig(draft: Draft, wanted: ProxyConfig): void {
-  const text = annotation(draft, PROXY_CONFIG);
-  if (text === undefined) {
-    const value = JSON.stringify(wanted);
-    draft.changes.push({ kind: "annotation", key: PROXY_CONFIG, value });
-    decide(draft, { kind: "set", code: "set-annotation", key: PROXY_CONFIG, ours: value });
-    return;
-  }
-  const parsed = readProxyConfig(text);
-  if ("problem" in parsed) {
-    keepUnread(draft, parsed);
-    return;
-  }
-  const theirs = parsed.value;
+/** What the pod's config lacks of ours, telling each of its own values that differs from ours. */
+function missingFields(
+  draft: Draft,
+  theirs: ProxyConfig,
+  wanted: ProxyConfig,
+  prefix = "",
+): ProxyConfig {
   const missing: ProxyConfig = {};
   for (const [key, value] of Object.entries(wanted)) {
-    if (!(key in theirs)) missing[key] = value;
-    else if (JSON.stringify(theirs[key]) !== JSON.stringify(value)) {
+    const their = theirs[key];
+    if (!(key in theirs)) {
+      missing[key] = value;
+    } else if (isPlainObject(value) && isPlainObject(their)) {
+      // A map such as proxyMetadata is merged key by key: the pod's keys stay as they are.
+      const inner = missingFields(draft, their, value, `${prefix}${key}.`);
+      if (Object.keys(inner).length > 0) missing[key] = inner;
+    } else if (JSON.stringify(their) !== JSON.stringify(value)) {
       decide(draft, {
         kind: "kept",
         code: "kept-proxy-config-field",
-        key,
-        theirs: JSON.stringify(theirs[key]),
+        key: prefix + key,
+        theirs: JSON.stringify(their),
         ours: JSON.stringify(value),
         detail: PROXY_CONFIG,
       });
     }
   }
-  if (Object.keys(missing).length === 0) return;
+  return missing;
+}
+
+/** The pod's config with the missing fields added, maps merged into; its own order first. */
+function merge(theirs: ProxyConfig, missing: ProxyConfig): ProxyConfig {
+  const merged = { ...theirs };
+  for (const [key, value] of Object.entries(missing)) {
+    const their = theirs[key];
+    merged[key] = isPlainObject(value) && isPlainObject(their) ? merge(their, value) : value;
+  }
+  return merged;
+}
+
+/**
+ * Proposes ProxyConfig fields. A config the pod already carries is merged into, never
+ * overwritten: its keys win, also inside a map such as proxyMetadata, and one that does not
+ * parse, or is over the limits, is left exactly as it is. Returns the config Istio will read
+ * (undefined when meshtune could not read it).
+ */
+export function planProxyConfig(draft: Draft, wanted: ProxyConfig): ProxyConfig | undefined {
+  const text = annotation(draft, PROXY_CONFIG);
+  if (text === undefined) {
+    const value = JSON.stringify(wanted);
+    draft.changes.push({ kind: "annotation", key: PROXY_CONFIG, value });
+    decide(draft, { kind: "set", code: "set-annotation", key: PROXY_CONFIG, ours: value });
+    return wanted;
+  }
+  const parsed = readProxyConfig(text);
+  if ("problem" in parsed) {
+    keepUnread(draft, parsed);
+    return undefined;
+  }
+  const theirs = parsed.value;
+  const missing = missingFields(draft, theirs, wanted);
+  if (Object.keys(missing).length === 0) return theirs;
+  const merged = merge(theirs, missing);
   draft.changes.push({
     kind: "annotation",
     key: PROXY_CONFIG,
-    value: JSON.stringify({ ...theirs, ...missing }),
+    value: JSON.stringify(merged),
     replace: true,
   });
   decide(draft, {
@@ -97,4 +126,5 @@ export function planProxyConfig(draft: Draft, wanted: ProxyConfig): void {
     key: PROXY_CONFIG,
     ours: JSON.stringify(missing),
   });
+  return merged;
 }

@@ -39,6 +39,21 @@ describe("a proxy.istio.io/config over meshtune's limits", () => {
     );
   });
 
+  it("is left as it is, proxyMetadata and all, when it is JSON over 2 KiB", () => {
+    const metadata = Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [`ISTIO_META_X${i}`, "a-value-of-some-length"]),
+    );
+    const text = JSON.stringify({ proxyMetadata: metadata });
+    expect(Buffer.byteLength(text)).toBeGreaterThan(PROXY_CONFIG_LIMITS.maxBytes);
+    const pod = withProxyConfig(text);
+    expect(proxyConfigChanges(pod)).toEqual([]);
+    expect(told(planPod(pod, target, config))).toContainEqual(
+      expect.stringMatching(
+        /^kept proxy\.istio\.io\/config: it is 2\.\d KiB, over the 2 KiB limit/,
+      ),
+    );
+  });
+
   it("is left as it is when it nests deeper than the limit within the size limit", () => {
     const text = '{"a":'.repeat(33) + "1" + "}".repeat(33);
     expect(Buffer.byteLength(text)).toBeLessThan(PROXY_CONFIG_LIMITS.maxBytes);
@@ -68,7 +83,7 @@ describe("a proxy.istio.io/config within the limits", () => {
         kind: "annotation",
         key: "proxy.istio.io/config",
         value:
-          '{"terminationDrainDuration":"30s","concurrency":2,"holdApplicationUntilProxyStarts":true}',
+          '{"terminationDrainDuration":"30s","concurrency":2,"proxyMetadata":{"EXIT_ON_ZERO_ACTIVE_CONNECTIONS":"true"}}',
         replace: true,
       },
     ]);
@@ -79,6 +94,30 @@ describe("a proxy.istio.io/config within the limits", () => {
     expect(change).toMatchObject({
       value: expect.stringContaining('"terminationDrainDuration":"30s"'),
     });
+  });
+
+  it("merges the drain's key into a proxyMetadata the pod wrote in YAML, keeping the pod's keys", () => {
+    const text =
+      "terminationDrainDuration: 45s\nproxyMetadata:\n  ISTIO_META_DNS_CAPTURE: 'true'\n";
+    const [change] = proxyConfigChanges(withProxyConfig(text));
+    expect(JSON.parse((change as { value: string }).value)).toEqual({
+      terminationDrainDuration: "45s",
+      proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true", EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true" },
+      concurrency: 2,
+    });
+  });
+
+  it("reads a proxyMetadata's duplicate keys as go-yaml does: the last one counts", () => {
+    const text =
+      "proxyMetadata:\n  EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true'\n  EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'false'\n";
+    const pod = withProxyConfig(text);
+    const [change] = proxyConfigChanges(pod);
+    expect(JSON.parse((change as { value: string }).value).proxyMetadata).toEqual({
+      EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "false",
+    });
+    expect(told(planPod(pod, target, config))).toContain(
+      'kept proxyMetadata.EXIT_ON_ZERO_ACTIVE_CONNECTIONS="false" in the pod\'s proxy.istio.io/config',
+    );
   });
 
   it("keeps the last of duplicate keys, as Istio's go-yaml does, instead of calling it invalid", () => {
