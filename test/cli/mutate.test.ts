@@ -112,7 +112,8 @@ describe("meshtune mutate", () => {
       "meshtune.dev/enabled=true,istio.io/dataplane-mode=ambient",
     );
     expect(stdout).not.toMatch(/(sidecar|proxy)\.istio\.io/);
-    expect(stdout).toContain("/spec/template/spec/containers/0/lifecycle/preStop");
+    expect(stdout).toContain('"path": "/spec/template/spec/containers/0/lifecycle"');
+    expect(stdout).toContain('"preStop": {');
     expect(stderr).toContain(
       "Istio: in ambient (istio.io/dataplane-mode=ambient on the namespace): no sidecar, so no sidecar keys",
     );
