@@ -24,3 +24,20 @@ export function shedReview(text: string, config: Config, waitedMs: number): Revi
   const { review, summary } = shed(readReview(parseJsonBody(text)), config, waitedMs);
   return { answer: review, summary };
 }
+
+const PATCH_KEY = Buffer.from(',"patch":"');
+const CLOSE = Buffer.from('"}}');
+
+/**
+ * The answer's JSON, as bytes. Its base64 patch is most of it and has nothing to escape, so it is
+ * joined in as bytes rather than scanned by JSON.stringify and encoded again: that cost as much
+ * CPU as planning the pod (`npm run bench`).
+ */
+export function answerBytes(answer: AdmissionReviewResponse): Buffer {
+  const { patch, ...response } = answer.response;
+  const text = JSON.stringify({ ...answer, response });
+  if (patch === undefined) return Buffer.from(text);
+  // The text ends with the braces closing the response and the review: the patch goes before.
+  const head = Buffer.from(text.slice(0, -2));
+  return Buffer.concat([head, PATCH_KEY, Buffer.from(patch, "latin1"), CLOSE]);
+}

@@ -8,8 +8,8 @@ import { answerWithinMs } from "./deadline.js";
 import { answerBeforeBodyEnds } from "./early-answer.js";
 import { INLINE_BODY_BYTES, RETRY_AFTER_SECONDS } from "./limits.js";
 import type { RequestOutcome } from "./metrics.js";
-import { answerReview, shedReview, type ReviewAnswer } from "./review-answer.js";
-import { HttpError, writeJson, sendStatus } from "./status.js";
+import { answerBytes, answerReview, shedReview, type ReviewAnswer } from "./review-answer.js";
+import { HttpError, writeJsonBytes, sendStatus } from "./status.js";
 
 function elapsedSeconds(started: number): number {
   return (performance.now() - started) / 1000;
@@ -220,7 +220,7 @@ export function reviewHandler(
       const due = { at: started + withinMs, withinMs, signal: deadline.signal, gone };
       const answered = await answer(context, place, body, due);
       if (answered === undefined) return;
-      writeJson(res, 200, answered.answer);
+      writeJsonBytes(res, 200, answerBytes(answered.answer));
       record(context, answered.summary, started, warned);
     } catch (error) {
       if (!res.headersSent) refuse(context, req, res, error, started);

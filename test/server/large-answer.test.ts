@@ -56,9 +56,21 @@ function review(pod: V1Pod): Promise<Answer> {
   }).finally(() => agent.destroy());
 }
 
+/** The vLLM pod with three model servers in it: three warmup hooks, an answer over 16 KB. */
+function threeServers(): V1Pod {
+  const pod = fixturePod("vllm-deployment");
+  const [server] = pod.spec!.containers;
+  pod.spec!.containers = [0, 1, 2].map((i) => ({
+    ...structuredClone(server!),
+    name: `vllm-${i}`,
+    args: [...(server!.args ?? []), "--port", String(8000 + i)],
+  }));
+  return pod;
+}
+
 describe("an answer larger than the socket's high-water mark", () => {
   it("closes its connection after it, so no next request meets Node's paused parser", async () => {
-    const answer = await review(fixturePod("vllm-deployment"));
+    const answer = await review(threeServers());
     expect(answer.bytes).toBeGreaterThanOrEqual(answer.highWaterMark);
     expect(answer.connection).toBe("close");
     expect(answer.closed).toBe(true);
