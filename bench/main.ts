@@ -27,7 +27,7 @@ import { benchEngine, growth } from "./engine.js";
 import type { LoadTarget } from "./load.js";
 import { measureMemory, type MemoryResult } from "./memory.js";
 import { openLoop, type OpenLoopTarget } from "./open-loop.js";
-import { patchSizes } from "./patch-size.js";
+import { patchSizes, scriptProfile } from "./patch-size.js";
 import { latencyPlot } from "./plot.js";
 import { largePod, mediumPod, smallPod } from "./pods.js";
 import {
@@ -346,7 +346,9 @@ async function selfSignedMode(
 
 async function runServers(
   work: string,
-): Promise<Omit<BenchResults, "date" | "quick" | "machine" | "engine" | "patches">> {
+): Promise<
+  Omit<BenchResults, "date" | "quick" | "machine" | "engine" | "patches" | "scriptParts">
+> {
   const tlsDir = join(work, "tls");
   const ca = writeLoopbackCertificates(tlsDir, "meshtune-bench-ca");
   const servers = new Servers(work, tlsDir);
@@ -421,6 +423,7 @@ async function main(): Promise<void> {
     machine: machine(loadBefore),
     engine,
     patches,
+    scriptParts: scriptProfile(),
     ...servers,
   };
   const verdicts = judge(results);

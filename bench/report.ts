@@ -1,5 +1,6 @@
 import type { MemoryResult } from "./memory.js";
 import type { OpenLoopResult } from "./open-loop.js";
+import { TARGET_FIXTURE } from "./patch-size.js";
 import type { BenchResults } from "./results.js";
 import type { ServerRun } from "./server.js";
 import { quantile } from "./stats.js";
@@ -53,6 +54,23 @@ function patchTable({ patches }: BenchResults): string {
     ["fixture (shipped config)", "operations", "patch bytes", "warmup script bytes"],
     patches.map((p) => [p.fixture, String(p.operations), count(p.bytes), count(p.scriptBytes)]),
   );
+}
+
+/** Where the target fixture's patch bytes go: each operation, and the warmup script by part. */
+function patchProfile({ patches, scriptParts }: BenchResults): string {
+  const patch = patches.find((p) => p.fixture === TARGET_FIXTURE);
+  if (patch === undefined) return `no ${TARGET_FIXTURE} fixture`;
+  const operations = table(
+    [`${TARGET_FIXTURE}: operation (without the script)`, "bytes"],
+    patch.byOperation.map((share) => [share.what, count(share.bytes)]),
+  );
+  const script = table(
+    ["warmup script, by part", "bytes"],
+    [...scriptParts]
+      .sort((a, b) => b.bytes - a.bytes)
+      .map((share) => [share.what, count(share.bytes)]),
+  );
+  return `${operations}\n\n${script}`;
 }
 
 function serverCells(run: ServerRun): string[] {
@@ -180,6 +198,8 @@ export function formatReport(results: BenchResults, verdicts: Verdict[]): string
     "",
     "Patch per fixture (compact JSON, before base64)",
     patchTable(results),
+    "",
+    patchProfile(results),
     "",
     `Closed loop: HTTPS keep-alive on 127.0.0.1, the 5 KB vLLM pod as an AdmissionReview, ${fixed(server.secondsPerRun, 0)} s per run;`,
     "same-bytes: node:https parsing the review and writing meshtune's answer, byte for byte;",

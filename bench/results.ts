@@ -1,7 +1,7 @@
 import type { EngineResult, Growth } from "./engine.js";
 import type { MemoryResult } from "./memory.js";
 import type { OpenLoopResult } from "./open-loop.js";
-import type { PatchSize } from "./patch-size.js";
+import type { PatchSize, Share } from "./patch-size.js";
 import type { Comparison, Trio } from "./server.js";
 import type { StartupResult } from "./startup.js";
 
@@ -30,6 +30,8 @@ export interface BenchResults {
   machine: Machine;
   engine: { pods: EngineResult[]; growth: Growth[] };
   patches: PatchSize[];
+  /** The warmup script the pod carries, by part (see patch-size.ts). */
+  scriptParts: Share[];
   server: {
     comparisons: Comparison[];
     secondsPerRun: number;

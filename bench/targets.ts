@@ -1,5 +1,6 @@
 import { failureCount, TIMEOUT_SECONDS } from "./load.js";
 import type { MemoryResult } from "./memory.js";
+import { TARGET_FIXTURE } from "./patch-size.js";
 import type { BenchResults } from "./results.js";
 import { quantile } from "./stats.js";
 
@@ -19,7 +20,6 @@ const LIMITS = {
   growthPerSize: 1.2,
   /** The vLLM fixture's patch, as compact JSON. */
   patchBytes: 4 * KIB,
-  patchFixture: "vllm-deployment",
   /** meshtune's throughput against the same-bytes floor's, at each of these concurrencies. */
   throughputRatio: 0.7,
   throughputConnections: [1, 10, 50],
@@ -67,9 +67,9 @@ function engineVerdicts({ engine }: BenchResults): Verdict[] {
 }
 
 function patchVerdict({ patches }: BenchResults): Verdict {
-  const patch = patches.find((p) => p.fixture === LIMITS.patchFixture);
+  const patch = patches.find((p) => p.fixture === TARGET_FIXTURE);
   return {
-    target: `${LIMITS.patchFixture} patch ≤ ${LIMITS.patchBytes / KIB} KiB of compact JSON (${count(LIMITS.patchBytes)} bytes)`,
+    target: `${TARGET_FIXTURE} patch ≤ ${LIMITS.patchBytes / KIB} KiB of compact JSON (${count(LIMITS.patchBytes)} bytes)`,
     measured:
       patch === undefined
         ? "not measured"
