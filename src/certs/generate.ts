@@ -1,5 +1,16 @@
+import { createRequire } from "node:module";
 import { isIP } from "node:net";
-import forge from "node-forge";
+import type Forge from "node-forge";
+
+let loaded: typeof Forge | undefined;
+
+/**
+ * node-forge, loaded when a certificate is first made: a server whose certificates exist never
+ * makes one, and loading it is a tenth of the self-signed mode's start.
+ */
+function forge(): typeof Forge {
+  return (loaded ??= createRequire(import.meta.url)("node-forge") as typeof Forge);
+}
 
 /** A certificate and its private key, both PEM. */
 export interface CertificatePair {
@@ -39,16 +50,16 @@ function checkIpAddress(address: string): void {
 
 // A positive 128-bit serial: random, so two certificates from one CA never share one.
 function randomSerial(): string {
-  const hex = forge.util.bytesToHex(forge.random.getBytesSync(16));
+  const hex = forge().util.bytesToHex(forge().random.getBytesSync(16));
   return (parseInt(hex.slice(0, 1), 16) & 0x7).toString(16) + hex.slice(1);
 }
 
 function newCertificate(
-  publicKey: forge.pki.PublicKey,
+  publicKey: Forge.pki.PublicKey,
   now: Date,
   validityDays: number,
-): forge.pki.Certificate {
-  const cert = forge.pki.createCertificate();
+): Forge.pki.Certificate {
+  const cert = forge().pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = randomSerial();
   cert.validity.notBefore = new Date(now.getTime() - BACKDATE_MS);
@@ -60,7 +71,7 @@ function newCertificate(
 export function generateCA(options: CAOptions = {}): CertificatePair {
   const { commonName = "meshtune-ca", validityDays = 3650, now = new Date() } = options;
   checkValidityDays(validityDays);
-  const keys = forge.pki.rsa.generateKeyPair({ bits: KEY_BITS });
+  const keys = forge().pki.rsa.generateKeyPair({ bits: KEY_BITS });
   const cert = newCertificate(keys.publicKey, now, validityDays);
   const subject = [{ name: "commonName", value: commonName }];
   cert.setSubject(subject);
@@ -70,10 +81,10 @@ export function generateCA(options: CAOptions = {}): CertificatePair {
     { name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: "subjectKeyIdentifier" },
   ]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
+  cert.sign(keys.privateKey, forge().md.sha256.create());
   return {
-    cert: forge.pki.certificateToPem(cert),
-    key: forge.pki.privateKeyToPem(keys.privateKey),
+    cert: forge().pki.certificateToPem(cert),
+    key: forge().pki.privateKeyToPem(keys.privateKey),
   };
 }
 
@@ -89,13 +100,13 @@ export interface ClientCertOptions {
 /** A new key and certificate signed by `ca`. It never outlives the CA: a chain ends with its shortest link. */
 function signedByCA(
   ca: CertificatePair,
-  subject: forge.pki.CertificateField[],
+  subject: Forge.pki.CertificateField[],
   extensions: object[],
   validity: { validityDays: number; now: Date },
 ): CertificatePair {
   checkValidityDays(validity.validityDays);
-  const caCert = forge.pki.certificateFromPem(ca.cert);
-  const keys = forge.pki.rsa.generateKeyPair({ bits: KEY_BITS });
+  const caCert = forge().pki.certificateFromPem(ca.cert);
+  const keys = forge().pki.rsa.generateKeyPair({ bits: KEY_BITS });
   const cert = newCertificate(keys.publicKey, validity.now, validity.validityDays);
   if (cert.validity.notAfter > caCert.validity.notAfter)
     cert.validity.notAfter = caCert.validity.notAfter;
@@ -111,10 +122,10 @@ function signedByCA(
       keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes(),
     },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(ca.key), forge.md.sha256.create());
+  cert.sign(forge().pki.privateKeyFromPem(ca.key), forge().md.sha256.create());
   return {
-    cert: forge.pki.certificateToPem(cert),
-    key: forge.pki.privateKeyToPem(keys.privateKey),
+    cert: forge().pki.certificateToPem(cert),
+    key: forge().pki.privateKeyToPem(keys.privateKey),
   };
 }
 

@@ -30,6 +30,8 @@ export interface SelfSignedOptions {
   tlsDir: string;
   validityDays: number;
   logger: Logger;
+  /** Called when the TLS directory has new files, so the server serves them at once. */
+  onFilesWritten?: () => void;
   /** How long a new CA is trusted before it is used; apiservers pick up the caBundle in seconds. */
   promoteAfterMs?: number;
   /** How often the Secret is looked at when all is well. */
@@ -90,8 +92,10 @@ export class SelfSignedCertificatesKeeper {
     const { certificates, changes } = await this.#settleSecret(trusts);
     const wroteFiles = this.#writeFiles(certificates);
     this.#filesInPlace = true;
-    if (wroteFiles)
+    if (wroteFiles) {
       this.options.logger.info({ dir: this.options.tlsDir }, "serving certificate written");
+      this.options.onFilesWritten?.();
+    }
     if (configuration instanceof Error) throw configuration;
     const patchedCaBundle = await ensureCaBundle(
       this.options.api,

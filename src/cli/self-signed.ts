@@ -54,13 +54,15 @@ export function addSelfSignedOptions(command: Command): Command {
 /**
  * Starts keeping self-signed certificates when --self-signed-secret is given, in
  * --self-signed-namespace or else meshtune's own namespace; returns the function that stops it.
- * The server need not wait: it stays unready until the files appear.
+ * The server need not wait: it stays unready until the files appear, and `onFilesWritten` lets
+ * it serve them at once rather than when it next looks.
  */
 export async function startSelfSigned(
   flags: SelfSignedFlags,
   tlsDir: string,
   logger: Logger,
   ownNamespace: string | undefined,
+  onFilesWritten?: () => void,
 ): Promise<(() => void) | undefined> {
   if (flags.selfSignedSecret === undefined) return undefined;
   const namespace = flags.selfSignedNamespace ?? ownNamespace;
@@ -85,6 +87,7 @@ export async function startSelfSigned(
     tlsDir,
     validityDays: flags.selfSignedDays,
     logger: logger.child({ component: "self-signed-certificates" }),
+    onFilesWritten,
   });
   const { stop } = keeper.start();
   return () => {

@@ -46,7 +46,6 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
   let stopCertificates: (() => void) | undefined;
   try {
     const ownNamespace = resolveOwnNamespace(givenOwnNamespace(flags, command, logger));
-    stopCertificates = await startSelfSigned(flags, resolve(flags.tlsDir), logger, ownNamespace);
     server = await startServer({
       port: flags.port,
       host: flags.host,
@@ -61,6 +60,15 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
       watchIntervalMs: flags.watchInterval,
       logger,
     });
+    // The server starts first, unready until the keeper has written its certificate.
+    const started = server;
+    stopCertificates = await startSelfSigned(
+      flags,
+      resolve(flags.tlsDir),
+      logger,
+      ownNamespace,
+      () => started.reloadTls(),
+    );
   } catch (error) {
     const problems =
       error instanceof ConfigError ? { config: error.source, problems: error.problems } : {};

@@ -65,6 +65,8 @@ export interface RunningServer {
   metricsPort: number;
   /** Stops being ready, lets in-flight reviews finish, closes every connection; resolves when done. */
   shutdown(): Promise<void>;
+  /** Loads the TLS directory now: for the certificate keeper, once it wrote new files there. */
+  reloadTls(): void;
 }
 
 function listen(
@@ -198,5 +200,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     metricsPort,
     shutdown: () => (shutdown ??= stop()),
+    reloadTls: () => tls.reload(),
   };
 }

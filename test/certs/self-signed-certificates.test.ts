@@ -141,6 +141,15 @@ describe("self-signed certificates in the cluster", () => {
     expect(api.requests.slice(requests).map((request) => request.method)).toEqual(["GET", "GET"]);
   });
 
+  it("tells the server when the TLS directory has new files, and only then", async () => {
+    let told = 0;
+    const pod = replica({ onFilesWritten: () => told++ });
+    await pod.round();
+    expect(told).toBe(1);
+    await pod.round();
+    expect(told).toBe(1);
+  });
+
   it("ends with one CA when two replicas start at once", async () => {
     // Both replicas read the missing Secret before either creates it.
     api.gate(2, (method, path) => method === "GET" && path.endsWith("/secrets/meshtune-tls"));
