@@ -118,6 +118,7 @@ const TEMPLATES = {
   ],
   "warmup-off": (d: Fields) => [`${d.key} ignored: profile ${d.detail} has warmup off`],
   "no-warmup": (d: Fields) => [`no warmup for ${inContainer(d)}: `, value(d.detail)],
+  "warmup-note": (d: Fields) => [`warmup of ${inContainer(d)}: `, value(d.detail)],
   "warmup-annotation": (d: Fields) => [value(d.detail)],
 } satisfies Record<string, (d: Fields) => Part[]>;
 
