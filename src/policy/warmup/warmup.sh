@@ -1,8 +1,9 @@
 # meshtune warmup: the postStart hook of a model-server container, run as
 #   /bin/sh -c "$(cat warmup.sh)" meshtune-warmup ARGUMENTS...
 # The hook part returns at once; the warmup itself runs detached, with stdin, stdout and stderr
-# redirected, so the container runtime does not wait for it. It waits (bounded) for the server's health path, sends one warm request, writes the marker
-# the startupProbe looks for, and never exits non-zero. POSIX sh only: dash, BusyBox sh and bash.
+# redirected, so the container runtime does not wait for it. It waits (bounded) for the server's
+# health path, sends one warm request, writes the marker the startupProbe looks for, and never
+# exits non-zero. POSIX sh only: it runs in dash, BusyBox sh and bash.
 #
 # Everything derived from the pod arrives as an argument, never as shell text. The lines from
 # here to "shift" are the one table of the arguments: the build reads them (name=$N # meaning)
@@ -91,14 +92,12 @@ bounded() {
 
 PY='import sys, urllib.request as u
 method, url, body, limit, out = sys.argv[1:6]
-data = open(body, "rb").read() if method == "POST" else None
-request = u.Request(url, data=data, method=method)
+request = u.Request(url, open(body, "rb").read() if method == "POST" else None, method=method)
 for header in sys.argv[6:]:
-    name, _, value = header.partition(":")
-    request.add_header(name.strip(), value.strip())
-context = __import__("ssl")._create_unverified_context() if url[4] == "s" else None
+    request.add_header(*(part.strip() for part in header.split(":", 1)))
+https = url.startswith("https") and __import__("ssl")._create_unverified_context()
 try:
-    answer = u.urlopen(request, timeout=float(limit), context=context)
+    answer = u.urlopen(request, timeout=float(limit), context=https or None)
 except u.HTTPError as error:
     answer = error
 except Exception as error:
@@ -241,7 +240,7 @@ name_model() {
 
 warm() {
   say "warmup started $(date -u '+%Y-%m-%dT%H:%M:%SZ'): $url, health $health, mode $mode, limit ${limit}s"
-  for tool in date sleep rm; do
+  for tool in sleep rm; do
     command -v "$tool" >/dev/null 2>&1 || {
       finish "done without warmup: no $tool in PATH=$PATH"
       return
