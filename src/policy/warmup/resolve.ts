@@ -25,13 +25,17 @@ function override(draft: Draft, target: WarmTarget): Resolved<WarmupOverride> {
   return "problem" in parsed ? { problem: `${MESHTUNE.warmup} ${parsed.problem}` } : parsed;
 }
 
-/** "multi-node-serving.sh worker", for a warning: the first words after any shell, no more. */
+/**
+ * "multi-node-serving.sh worker", for a warning: the program after any shell, and a subcommand
+ * after it; no more of a command line, which may hold anything.
+ */
 function commandStart(container: V1Container): string {
   const words = commandWords(container).filter(
     (word) => !/^(-c|-lc|(\/bin\/)?(ba)?sh)$/.test(word),
   );
-  const [program = "", next] = words;
-  return [program.split("/").pop(), next].filter((word) => word !== undefined).join(" ");
+  const [program = "", next = ""] = words;
+  const subcommand = /^[a-z][a-z-]{0,19}$/.test(next) ? ` ${next}` : "";
+  return `${program.split("/").pop()}${subcommand}`;
 }
 
 interface Place {
