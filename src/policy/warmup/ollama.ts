@@ -20,19 +20,9 @@ export function ollamaEndpoint(container: V1Container): Resolved<Endpoint> {
     .trim()
     .replace(/^["']+|["']+$/g, "")
     .trim();
-  let defaultPort = "11434";
-  let hostPort = text;
-  const cut = text.indexOf("://");
-  if (cut === -1) {
-    if (text === "ollama.com")
-      return { problem: 'its OLLAMA_HOST is "ollama.com", not a local server' };
-  } else {
-    const scheme = text.slice(0, cut);
-    hostPort = text.slice(cut + 3);
-    if (scheme === "http") defaultPort = "80";
-    if (scheme === "https") defaultPort = "443";
-  }
-  hostPort = hostPort.split("/")[0] ?? "";
+  if (text === "ollama.com")
+    return { problem: 'its OLLAMA_HOST is "ollama.com", not a local server' };
+  const { hostPort, defaultPort } = schemeCut(text);
   const split = splitHostPort(hostPort);
   const { host, port } = split ?? { host: bareAddress(hostPort), port: defaultPort };
   // strconv.ParseInt(port, 10, 32), then 0-65535; anything else falls back to the default.
@@ -40,7 +30,18 @@ export function ollamaEndpoint(container: V1Container): Resolved<Endpoint> {
   const listening = number >= 0 && number <= 65535 ? number : Number(defaultPort);
   if (listening === 0)
     return { problem: "its OLLAMA_HOST asks for port 0, which the system picks" };
-  return { value: { scheme: "http", host: connectHost(host), port: listening } };
+  const address = connectHost(host);
+  if ("problem" in address) return address;
+  return { value: { scheme: "http", host: address.value, port: listening } };
+}
+
+/** The host and port before any path, and the port a scheme implies: http 80, https 443. */
+function schemeCut(text: string): { hostPort: string; defaultPort: string } {
+  const cut = text.indexOf("://");
+  const scheme = cut === -1 ? "" : text.slice(0, cut);
+  const hostPort = (cut === -1 ? text : text.slice(cut + 3)).split("/")[0] ?? "";
+  const defaultPort = scheme === "http" ? "80" : scheme === "https" ? "443" : "11434";
+  return { hostPort, defaultPort };
 }
 
 /** net.SplitHostPort: "host:port" or "[v6]:port"; undefined where Go reports an error. */

@@ -105,14 +105,24 @@ export function settingPort(
 }
 
 const ANY_ADDRESS = new Set(["", "0.0.0.0", "::", "[::]", "localhost", "127.0.0.1"]);
+// A host name or an IPv4 address, or an IPv6 one without a zone: what goes into the hook's URL.
+const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})$/;
+const IPV6 = /^[0-9A-Fa-f:.]{2,45}$/;
 
 /**
  * Where to connect to a server that binds `address`: loopback when it binds all addresses (or
  * loopback itself), else that address, since a server bound to one address does not answer on
- * 127.0.0.1. IPv6 addresses come bracketed, ready for a URL.
+ * 127.0.0.1. IPv6 addresses come bracketed, ready for a URL; undefined for anything else.
  */
-export function connectHost(address: string): string {
+export function connectHost(address: string): Resolved<string> {
   const bare = address.replace(/^\[(.*)\]$/, "$1");
-  if (ANY_ADDRESS.has(bare)) return "127.0.0.1";
-  return bare.includes(":") ? `[${bare}]` : bare;
+  if (ANY_ADDRESS.has(bare)) return { value: "127.0.0.1" };
+  if (bare.includes(":")) {
+    return IPV6.test(bare)
+      ? { value: `[${bare}]` }
+      : { problem: "it binds an address meshtune cannot connect to" };
+  }
+  return HOST_NAME.test(bare)
+    ? { value: bare }
+    : { problem: "it binds an address meshtune cannot connect to" };
 }

@@ -79,7 +79,7 @@ function listenHost(
   if ("problem" in found) return found;
   const address = found.value.text.trim();
   const ip = /^[\d.]+$/.test(address) || address.includes(":");
-  return { value: source.ipOnly && !ip ? LOOPBACK : connectHost(address) };
+  return source.ipOnly && !ip ? { value: LOOPBACK } : connectHost(address);
 }
 
 /** Where a server listens that reads its port, address and TLS from flags and env. */

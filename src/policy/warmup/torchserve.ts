@@ -41,7 +41,9 @@ function inferenceAddress(address: string): Resolved<Endpoint> {
   const https = protocol.toLowerCase() === "https";
   const port = portText === undefined ? (https ? 443 : 80) : portNumber(portText);
   if (port === undefined) return { problem: "its TS_INFERENCE_ADDRESS has no valid port" };
-  return { value: { scheme: https ? "https" : "http", host: connectHost(host), port } };
+  const connect = connectHost(host);
+  if ("problem" in connect) return connect;
+  return { value: { scheme: https ? "https" : "http", host: connect.value, port } };
 }
 
 /**

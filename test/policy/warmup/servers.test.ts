@@ -338,6 +338,7 @@ describe("Ollama, as envconfig.Host() reads OLLAMA_HOST", () => {
   it.each([
     ["0.0.0.0:0", "its OLLAMA_HOST asks for port 0, which the system picks"],
     ["ollama.com", 'its OLLAMA_HOST is "ollama.com", not a local server'],
+    ["a b:11434", "it binds an address meshtune cannot connect to"],
   ])("adds no hook for OLLAMA_HOST=%s", (host, problem) => {
     const pod = changed("ollama-deployment", { env: env({ OLLAMA_HOST: host }) });
     expect(hook(pod)).toBeUndefined();
