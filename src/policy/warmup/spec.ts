@@ -68,8 +68,8 @@ export function describeWarmup(spec: WarmupSpec): string {
   const { request, health, endpoint } = spec;
   const from = health.from ? ` (its ${health.from})` : "";
   const first = `GET ${health.path} on ${where(health.endpoint ?? endpoint)}${from}`;
-  if (request.mode === "health") return `${first}, health only`;
-  const on = health.endpoint ? ` on ${where(endpoint)}` : "";
   const token = spec.authFrom ? `, with the token from ${spec.authFrom}` : "";
+  if (request.mode === "health") return `${first}, health only${token}`;
+  const on = health.endpoint ? ` on ${where(endpoint)}` : "";
   return `${first}, then ${request.method} ${request.path}${on}${token}`;
 }

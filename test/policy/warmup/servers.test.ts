@@ -274,10 +274,23 @@ describe("TorchServe", () => {
       args: ["torchserve", "--start", "--model-store", "/m"],
     });
     expect(hook(on)?.auth).toBe("@key_file.json");
-    expect(warnings(on).join("\n")).toContain("GET /ping on port 8080, health only");
+    expect(warnings(on).join("\n")).toContain(
+      "GET /ping on port 8080, health only, with the token from key_file.json",
+    );
     expect(hook(fixturePod("torchserve-deployment"))?.auth).toBe("");
     // The official image's `serve` passes --disable-token-auth (docker/dockerd-entrypoint.sh:7).
     expect(hook(changed("torchserve-deployment", { args: ["serve"] }))?.auth).toBe("");
+  });
+
+  it("still reads key_file.json with TS_DISABLE_TOKEN_AUTHORIZATION, which needs enable_envvars_config", () => {
+    // ConfigManager.java:295-298: TS_* env is read only with enable_envvars_config=true; with
+    // token auth off TorchServe writes no key file and checks no header, so reading is harmless.
+    const pod = changed("torchserve-deployment", {
+      args: ["torchserve", "--start"],
+      extraEnv: env({ TS_DISABLE_TOKEN_AUTHORIZATION: "true" }),
+    });
+    expect(hook(pod)?.auth).toBe("@key_file.json");
+    expect(warnings(pod).join("\n")).not.toContain("key_file.json");
   });
 
   it.each([
