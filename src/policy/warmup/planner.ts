@@ -53,16 +53,15 @@ export function planWarmup(draft: Draft, profile: Profile, settings: WarmupSetti
   }
   let warmed = false;
   for (const target of bounded(draft, targets)) {
-    const spec = resolveWarmup(draft, target);
-    if ("problem" in spec) {
-      decide(draft, {
-        kind: "note",
-        code: "no-warmup",
-        container: target.container.name,
-        detail: spec.problem,
-      });
-    } else if (planHook(draft, target.index, spec.value, settings)) {
+    const warmup = resolveWarmup(draft, target);
+    const container = target.container.name;
+    if ("problem" in warmup) {
+      decide(draft, { kind: "note", code: "no-warmup", container, detail: warmup.problem });
+    } else if (planHook(draft, target.index, warmup.value.spec, settings)) {
       warmed = true;
+      for (const detail of warmup.value.notes) {
+        decide(draft, { kind: "note", code: "warmup-note", container, detail });
+      }
     }
   }
   return warmed;
