@@ -27,13 +27,9 @@ function probePort(container: V1Container, port: number | string): number | unde
 
 function borrowable(container: V1Container, probe: V1Probe | undefined) {
   const get = probe?.httpGet;
-  // A probe of another host checks something else; the kubelet itself asks the pod's IP.
-  if (
-    get === undefined ||
-    (get.host !== undefined && !["127.0.0.1", "localhost"].includes(get.host))
-  ) {
-    return undefined;
-  }
+  // A probe of another host checks something else; the kubelet itself asks the pod's IP. (A
+  // manifest's empty `httpGet:` or `host:` is null, which counts as missing.)
+  if (!get || !["127.0.0.1", "localhost"].includes(get.host ?? "localhost")) return undefined;
   const port = probePort(container, get.port);
   const path = get.path || "/";
   if (port === undefined || !isUrlPath(path)) return undefined;

@@ -476,6 +476,8 @@ describe("the container's own probe", () => {
     ["a port name the container does not have", { httpGet: { path: "/h", port: "metrics" } }],
     ["a path that is no URL path", { httpGet: { path: "/h x\r\nX: y", port: 8000 } }],
     ["a tcpSocket probe", { tcpSocket: { port: 8000 } }],
+    // A manifest's empty `httpGet:`, which the pod's shape check lets through as none.
+    ["an empty httpGet", { httpGet: null as never }],
   ])("is not followed when it is %s", (_, readinessProbe) => {
     expect(hook(changed("vllm-deployment", { readinessProbe }))?.health).toBe("/health");
   });
