@@ -6,9 +6,9 @@ import { resolveWarmup } from "./resolve.js";
 import { warmTargets, type WarmTarget } from "./targets.js";
 
 /**
- * Hooks per pod. Each carries the warmup script into the pod (about 9 KB of patch); a pod runs one
- * or two model servers, and without a bound a 90 KB pod of 1,000 vLLM containers would make a
- * 10 MB answer.
+ * Hooks per pod. Each carries the warmup script into the pod (about 13 KB of patch); a pod runs
+ * one or two model servers, and without a bound a 90 KB pod of 1,000 vLLM containers would make a
+ * 17 MB answer.
  */
 export const MAX_WARMUP_HOOKS = 8;
 
