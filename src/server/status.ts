@@ -19,11 +19,27 @@ export class HttpError extends Error {
  */
 export function writeJson(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
+  const bytes = Buffer.byteLength(text);
   res.writeHead(code, {
     "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(text),
+    "Content-Length": bytes,
+    ...(closesAfter(res, bytes) && { Connection: "close" }),
   });
   res.end(text);
+}
+
+/**
+ * Whether an answer of `bytes` must close its connection. An answer over the socket's high-water
+ * mark leaves the socket's writes unflushed for a moment, and when the client's next request
+ * arrives in that moment Node pauses the connection's HTTP parser. Over TLS, the request's body,
+ * already decrypted, still reaches the paused parser (Node 20: "Parse Error: Paused"), and Node
+ * drops the connection: the apiserver reads EOF and the pod's creation fails or goes untuned (the
+ * end to end rotation test met it in every run with the vLLM pod's 16.5 KB answer). Closed after
+ * such an answer, the connection carries no next request; the apiserver opens a new one.
+ */
+function closesAfter(res: ServerResponse, bytes: number): boolean {
+  const socket = res.socket;
+  return socket !== null && bytes >= socket.writableHighWaterMark;
 }
 
 /** Answers with `text` as plain text, for the probes. */
