@@ -60,28 +60,35 @@ export function patchSizes(config: Config): PatchSize[] {
     });
 }
 
+/** The part of the script a line starts, if it starts one: a function or a program. */
+function partStartedBy(line: string): string | undefined {
+  const name = /^([a-z_]+)\(\) \{$/.exec(line)?.[1];
+  if (name !== undefined) return `${name}()`;
+  const program = /^([A-Z_]+)='/.exec(line)?.[1];
+  return program === undefined ? undefined : `${program} (program)`;
+}
+
 /**
  * The warmup script's bytes (as a JSON string) by part: each function and each program it
- * holds, and the lines between them. The pod's copy is minified, so a part starts at a line
- * `name() {` or `NAME='` and a function ends at a line `}`.
+ * holds, and the lines between them. The pod's copy is minified (no indentation), so a function
+ * ends at the `}` that closes it (lines ending in `{` open a group, lines starting with `}` close
+ * one) and a program at its closing quote.
  */
 export function scriptProfile(script = WARMUP_SCRIPT): Share[] {
-  const shares: Share[] = [];
-  let current: Share = { what: "top level", bytes: 0 };
-  const start = (what: string) => {
-    if (current.bytes > 0) shares.push(current);
-    current = { what, bytes: 0 };
-  };
+  const shares = new Map<string, number>();
+  let part = "top level";
+  let depth = 0;
   for (const line of script.split("\n")) {
-    const part = /^([A-Za-z_]+)\(\) \{$/.exec(line)?.[1] ?? /^([A-Z_]+)='/.exec(line)?.[1];
-    if (part !== undefined) start(/^[A-Z]/.test(part) ? `${part} (program)` : `${part}()`);
-    // The line's bytes in the JSON string, and its newline ("\n": two bytes).
-    current.bytes += bytesOf(line) - 2 + 2;
-    if (line === "}" && current.what.endsWith("()")) start("top level");
+    const started = part === "top level" ? partStartedBy(line) : undefined;
+    if (started !== undefined) part = started;
+    // bytesOf counts the line and two quotes, which stand for its newline ("\n" in JSON).
+    shares.set(part, (shares.get(part) ?? 0) + bytesOf(line));
+    if (part.endsWith("()")) {
+      depth += (line.endsWith("{") ? 1 : 0) - (line.startsWith("}") ? 1 : 0);
+      if (depth === 0) part = "top level";
+    } else if (line.endsWith("'") && (started === undefined || !line.endsWith("='"))) {
+      part = "top level";
+    }
   }
-  start("");
-  // Parts of the top level met again are one share.
-  const merged = new Map<string, number>();
-  for (const { what, bytes } of shares) merged.set(what, (merged.get(what) ?? 0) + bytes);
-  return [...merged].map(([what, bytes]) => ({ what, bytes }));
+  return [...shares].map(([what, bytes]) => ({ what, bytes }));
 }

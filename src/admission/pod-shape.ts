@@ -57,6 +57,11 @@ const quantity = kind(
 );
 const mapping = kind(isPlainObject, "a mapping");
 const wholeNumber = kind(Number.isInteger, "a whole number");
+// An IntOrString port: a number, or the name of one of the container's ports.
+const port = kind(
+  (value) => typeof value === "string" || Number.isInteger(value),
+  "a port number or name",
+);
 
 /** A field that may be missing; null counts as missing (Helm renders `annotations:` so). */
 function optional(check: Check): Check {
@@ -99,12 +104,25 @@ function fields(shape: Record<string, Check>): Check {
 
 const named = fields({ name: optional(string) });
 
+// The warmup checks health where the container's own httpGet probe does.
+const probe = fields({
+  httpGet: optional(
+    fields({
+      host: optional(string),
+      port: optional(port),
+      path: optional(string),
+      scheme: optional(string),
+    }),
+  ),
+});
+
 const container = fields({
   name: optional(string),
   image: optional(string),
   command: optional(listOf(string)),
   args: optional(listOf(string)),
   env: optional(listOf(fields({ name: optional(string), value: optional(string) }))),
+  ports: optional(listOf(fields({ name: optional(string), containerPort: optional(wholeNumber) }))),
   resources: optional(
     fields({ limits: optional(mapOf(quantity)), requests: optional(mapOf(quantity)) }),
   ),
@@ -117,7 +135,9 @@ const container = fields({
       preStop: optional(mapping),
     }),
   ),
-  startupProbe: optional(mapping),
+  readinessProbe: optional(probe),
+  startupProbe: optional(probe),
+  livenessProbe: optional(probe),
 });
 
 const podShape = fields({

@@ -213,6 +213,7 @@ const TEMPLATES = {
   ],
   "warmup-off": (d: Fields) => [`${d.key} ignored: profile ${d.detail} has warmup off`],
   "no-warmup": (d: Fields) => [`no warmup for ${inContainer(d)}: `, value(d.detail)],
+  "warmup-note": (d: Fields) => [`warmup of ${inContainer(d)}: `, value(d.detail)],
   "warmup-annotation": (d: Fields) => [value(d.detail)],
   "too-many-warmups": (d: Fields) => [
     `warmup hooks for the first ${d.ours} model servers only; ${d.detail} more (`,

@@ -27,6 +27,11 @@ describe("the shape of a pod meshtune reads", () => {
     expect(podShapeProblem(pod)).toBeUndefined();
   });
 
+  it("takes a probe's empty httpGet for none, as a manifest's `httpGet:` reads", () => {
+    const pod = vllmWith({ "spec.containers.0.readinessProbe": { httpGet: null } });
+    expect(podShapeProblem(pod)).toBeUndefined();
+  });
+
   it("takes null maps and lists for absent ones, as Helm renders them", () => {
     expect(podShapeProblem(vllmWith({ "metadata.annotations": null, "spec.volumes": null }))).toBe(
       undefined,
@@ -56,6 +61,19 @@ describe("the shape of a pod meshtune reads", () => {
     [
       { "spec.containers.0.lifecycle": { preStop: ["sleep", "5"] } },
       "spec.containers[0].lifecycle.preStop is a list, not a mapping",
+    ],
+    [
+      { "spec.containers.0.readinessProbe": { httpGet: { port: 8000, scheme: 5 } } },
+      "spec.containers[0].readinessProbe.httpGet.scheme is the number 5, not a string",
+    ],
+    [
+      { "spec.containers.0.livenessProbe": { httpGet: { port: 80.5 } } },
+      "spec.containers[0].livenessProbe.httpGet.port is the number 80.5, not a port number or name",
+    ],
+    [{ "spec.containers.0.ports": [null] }, "spec.containers[0].ports[0] is null, not a mapping"],
+    [
+      { "spec.containers.0.ports": [{ name: "http", containerPort: "8000" }] },
+      'spec.containers[0].ports[0].containerPort is the string "8000", not a whole number',
     ],
   ])("names the first field that is wrong, by its path: %j", (changes, problem) => {
     expect(podShapeProblem(vllmWith(changes))).toBe(problem);

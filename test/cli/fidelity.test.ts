@@ -156,8 +156,8 @@ spec:
       container.image,
     ];
     expect(pod!.spec!.containers.map(seen)).toEqual([
-      ["vllm-a", "8000", "vllm-a", "vllm/vllm-openai:v0.11.0"],
-      ["vllm-b", "8001", "vllm-b", "vllm/vllm-openai:v0.11.0"],
+      ["vllm-a", "http://127.0.0.1:8000", "vllm-a", "vllm/vllm-openai:v0.11.0"],
+      ["vllm-b", "http://127.0.0.1:8001", "vllm-b", "vllm/vllm-openai:v0.11.0"],
     ]);
   });
 

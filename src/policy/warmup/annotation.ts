@@ -2,6 +2,7 @@ import { parseJsonWithin } from "../../parse/json.js";
 import type { ParseLimits } from "../../parse/limits.js";
 import { isPlainObject } from "../../plain-object.js";
 import type { Resolved, WarmRequest } from "./spec.js";
+import { isUrlPath } from "./url-path.js";
 
 /** What a meshtune.dev/warmup annotation says; anything it leaves out comes from the server table. */
 export interface WarmupOverride {
@@ -18,9 +19,6 @@ export interface WarmupOverride {
 export const WARMUP_ANNOTATION_LIMITS: ParseLimits = { maxBytes: 8 * 1024, maxDepth: 32 };
 
 const KEYS = ["port", "health", "path", "body", "headers"];
-// An absolute URL path (RFC 3986 path-absolute, optional query): no scheme, host or fragment.
-const URL_PATH = /^\/(?!\/)(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*$/;
-const MAX_PATH = 2048;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it rejects
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
@@ -28,9 +26,7 @@ const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 type Json = Record<string, unknown>;
 
 function pathProblem(key: string, value: unknown): string | undefined {
-  if (typeof value === "string" && value.length <= MAX_PATH && URL_PATH.test(value)) {
-    return undefined;
-  }
+  if (isUrlPath(value)) return undefined;
   const shown =
     typeof value === "string" && value.length > 60 ? "a long string" : JSON.stringify(value);
   return `"${key}" must be an absolute URL path such as "/healthz", got ${shown}`;
@@ -73,7 +69,8 @@ function parseRequest(json: Json): Resolved<WarmRequest | undefined> {
   if ("problem" in headers) return headers;
   const lines = headers.value;
   const { body } = json;
-  if (body === undefined) {
+  // An empty body is a GET too: the hook sends a POST only with something to send.
+  if (body === undefined || body === "") {
     return {
       value: {
         mode: "request",

@@ -6,9 +6,9 @@ import { resolveWarmup } from "./resolve.js";
 import { warmTargets, type WarmTarget } from "./targets.js";
 
 /**
- * Hooks per pod. Each carries the warmup script into the pod (about 9 KB of patch); a pod runs one
- * or two model servers, and without a bound a 90 KB pod of 1,000 vLLM containers would make a
- * 10 MB answer.
+ * Hooks per pod. Each carries the warmup script into the pod (about 13 KB of patch); a pod runs
+ * one or two model servers, and without a bound a 90 KB pod of 1,000 vLLM containers would make a
+ * 17 MB answer.
  */
 export const MAX_WARMUP_HOOKS = 8;
 
@@ -53,16 +53,15 @@ export function planWarmup(draft: Draft, profile: Profile, settings: WarmupSetti
   }
   let warmed = false;
   for (const target of bounded(draft, targets)) {
-    const spec = resolveWarmup(draft, target);
-    if ("problem" in spec) {
-      decide(draft, {
-        kind: "note",
-        code: "no-warmup",
-        container: target.container.name,
-        detail: spec.problem,
-      });
-    } else if (planHook(draft, target.index, spec.value, settings)) {
+    const warmup = resolveWarmup(draft, target);
+    const container = target.container.name;
+    if ("problem" in warmup) {
+      decide(draft, { kind: "note", code: "no-warmup", container, detail: warmup.problem });
+    } else if (planHook(draft, target.index, warmup.value.spec, settings)) {
       warmed = true;
+      for (const detail of warmup.value.notes) {
+        decide(draft, { kind: "note", code: "warmup-note", container, detail });
+      }
     }
   }
   return warmed;

@@ -1,5 +1,5 @@
 import type { V1LifecycleHandler, V1Probe } from "@kubernetes/client-node";
-import type { WarmupSpec } from "./spec.js";
+import { endpointUrl, type WarmupSpec } from "./spec.js";
 import { HOOK_ARGUMENTS, WARMUP_SCRIPT } from "./warmup-script.generated.js";
 
 /** `$0` of the hook: how meshtune recognises its own postStart hook on a pod it planned before. */
@@ -29,19 +29,17 @@ export function hookCommand(
   limitSeconds: number,
   pauseSeconds: number,
 ): string[] {
-  const { request } = spec;
+  const { request, health } = spec;
   const warm =
-    request.mode === "health"
-      ? { mode: "health", method: "", path: "", body: "", headers: [] }
-      : request;
+    request.mode === "health" ? { mode: "health", path: "", body: "", headers: [] } : request;
   const values: Record<HookArgument, string> = {
     dir: directory,
     limit: String(limitSeconds),
     pause: String(pauseSeconds),
-    port: String(spec.port),
-    health: spec.health,
+    url: endpointUrl(spec.endpoint),
+    health: health.endpoint ? `${endpointUrl(health.endpoint)}${health.path}` : health.path,
+    auth: spec.auth,
     mode: warm.mode,
-    method: warm.method,
     path: warm.path,
     body: warm.body,
   };

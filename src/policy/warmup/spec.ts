@@ -1,12 +1,12 @@
 /**
- * The request that warms a server once it is healthy. `vllm` asks GET /v1/models for the served
- * model id first and puts it where the body says @MODEL@ (and sends VLLM_API_KEY as a bearer
- * token when the container has it).
+ * The request that warms a server once it is healthy: a POST of the body, or a GET when the body
+ * is empty. `openai` asks GET .../models for the served model id first and names it in the body,
+ * and falls back to .../embeddings when the completions path answers 404 (a pooling model).
  */
 export type WarmRequest =
   | { mode: "health" }
   | {
-      mode: "request" | "vllm";
+      mode: "request" | "openai";
       method: "GET" | "POST";
       path: string;
       body: string;
@@ -14,12 +14,25 @@ export type WarmRequest =
       headers: string[];
     };
 
+/** Where the warmup connects: 127.0.0.1 unless the server binds one address of its own. */
+export interface Endpoint {
+  scheme: "http" | "https";
+  /** A name, an IPv4 address, or a bracketed IPv6 one. */
+  host: string;
+  port: number;
+}
+
 /** How to warm one container: where it listens, how it says it is healthy, what warms it. */
 export interface WarmupSpec {
   /** Who says so, for the warning: "vLLM", or "meshtune.dev/warmup". */
   source: string;
-  port: number;
-  health: string;
+  endpoint: Endpoint;
+  /** A path on the endpoint, or an endpoint of its own (another port or scheme) and a path. */
+  health: { path: string; endpoint?: Endpoint; from?: string };
+  /** The bearer token, read when sent: `$NAME` from that env variable, `@FILE` TorchServe's key file. */
+  auth: string;
+  /** Where the token comes from, when the container shows one: "--api-key $(KEY)", "key_file.json". */
+  authFrom?: string;
   request: WarmRequest;
 }
 
@@ -29,7 +42,7 @@ export type Resolved<T> = { value: T } | { problem: string };
 const JSON_CONTENT = "Content-Type: application/json";
 
 /** A POST of a JSON body. */
-export function jsonRequest(path: string, body: unknown, mode: "request" | "vllm" = "request") {
+export function jsonRequest(path: string, body: unknown, mode: "request" | "openai" = "request") {
   return {
     mode,
     method: "POST" as const,
@@ -39,9 +52,24 @@ export function jsonRequest(path: string, body: unknown, mode: "request" | "vllm
   };
 }
 
+/** "http://127.0.0.1:8000", the hook's base URL. */
+export function endpointUrl({ scheme, host, port }: Endpoint): string {
+  return `${scheme}://${host}:${port}`;
+}
+
+/** "port 8000", "HTTPS port 8443", "10.1.2.3:8000". */
+function where({ scheme, host, port }: Endpoint): string {
+  const at = host === "127.0.0.1" ? `port ${port}` : `${host}:${port}`;
+  return scheme === "https" ? `HTTPS ${at}` : at;
+}
+
 /** "GET /health on port 8000, then POST /v1/completions", for the warning. */
 export function describeWarmup(spec: WarmupSpec): string {
-  const { request } = spec;
-  const then = request.mode === "health" ? "health only" : `then ${request.method} ${request.path}`;
-  return `GET ${spec.health} on port ${spec.port}, ${then}`;
+  const { request, health, endpoint } = spec;
+  const from = health.from ? ` (its ${health.from})` : "";
+  const first = `GET ${health.path} on ${where(health.endpoint ?? endpoint)}${from}`;
+  const token = spec.authFrom ? `, with the token from ${spec.authFrom}` : "";
+  if (request.mode === "health") return `${first}, health only${token}`;
+  const on = health.endpoint ? ` on ${where(endpoint)}` : "";
+  return `${first}, then ${request.method} ${request.path}${on}${token}`;
 }

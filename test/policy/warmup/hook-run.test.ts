@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { generateCA, generateServingCert } from "../../../src/certs/generate.js";
 import { fixturePod } from "../../fixtures/load.js";
 import {
   CLIENTS,
@@ -14,6 +15,7 @@ import {
   runExec,
   SHELLS,
   startupProbeCommand,
+  TLS_CLIENTS,
   toolbox,
   waitFor,
   warmupDirectory,
@@ -21,7 +23,7 @@ import {
   type Finished,
   type Shell,
 } from "./hook-runner.js";
-import { PlayedModelServer, type Route } from "./model-server.js";
+import { PlayedModelServer, type PlayOptions, type Route } from "./model-server.js";
 
 const API_KEY = "sk-test-0123";
 const COMPLETION = '{"model":"served-llama","prompt":"warmup","max_tokens":1}';
@@ -37,15 +39,17 @@ afterEach(async () => {
   servers = [];
 });
 
-function play(routes: Record<string, Route>): PlayedModelServer {
-  const server = new PlayedModelServer(routes);
+function play(routes: Record<string, Route>, options?: PlayOptions): PlayedModelServer {
+  const server = new PlayedModelServer(routes, options);
   servers.push(server);
   return server;
 }
 
 function vllmPod(port: number): V1Pod {
   const pod = fixturePod("vllm-deployment");
-  pod.spec!.containers[0]!.args = ["meta-llama/Meta-Llama-3-8B-Instruct", "--port", String(port)];
+  const container = pod.spec!.containers[0]!;
+  container.args = ["meta-llama/Meta-Llama-3-8B-Instruct", "--port", String(port)];
+  container.readinessProbe!.httpGet!.port = port;
   return pod;
 }
 
@@ -67,6 +71,7 @@ async function runHook(
     port?: number;
     env?: NodeJS.ProcessEnv;
     server?: PlayedModelServer;
+    detach?: boolean;
   } = {},
 ): Promise<Run> {
   const directory = warmupDirectory();
@@ -77,7 +82,8 @@ async function runHook(
     pauseSeconds: 0.05,
     ...(options.port !== undefined && { port: options.port }),
   });
-  const hook = await runExec(argv, shell, { PATH: toolbox(shell, client), ...options.env });
+  const path = toolbox(shell, client, { detach: options.detach ?? false });
+  const hook = await runExec(argv, shell, { PATH: path, ...options.env });
   return {
     directory,
     hook,
@@ -91,6 +97,23 @@ async function finished(run: Run): Promise<string> {
   await waitFor("the warmup marker", () => existsSync(join(run.directory, "ready")));
   await waitFor("the warmup to exit", () => !groupAlive(run.hook.group));
   return readFileSync(join(run.directory, "ready"), "utf8");
+}
+
+/** The sessions of the processes whose argv holds the run's own directory and `name`. */
+function sessionsOf(directory: string, name: string): Map<number, number> {
+  const sessions = new Map<number, number>();
+  for (const entry of readdirSync("/proc").filter((each) => /^\d+$/.test(each))) {
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (!argv.includes(name) || !argv.includes(directory)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [, , , session] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      sessions.set(Number(entry), Number(session));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return sessions;
 }
 
 function expectReturnedAtOnce(run: Run): void {
@@ -108,7 +131,8 @@ describe.each(SHELLS)("the warmup hook in %s", (shell) => {
     it("waits through refused connections and a 503, then names the model and warms it once", async () => {
       const server = play({
         "/health": { statuses: [503, 200] },
-        "/v1/models": { statuses: [200], body: MODELS },
+        // Sent in chunks: the bash client decodes Transfer-Encoding: chunked by hand.
+        "/v1/models": { statuses: [200], body: MODELS, chunked: true },
         "/v1/completions": { statuses: [200], body: "{}" },
       });
       const port = await server.reserve();
@@ -175,6 +199,142 @@ describe.each(SHELLS)("the warmup hook in %s", (shell) => {
         expect(server.requestLines().filter((line) => line.startsWith("POST"))).toHaveLength(1);
       },
     );
+
+    it("ends the wait at once on a 404 from the health path, and says why", async () => {
+      const server = play({ "/v1/models": { statuses: [200], body: MODELS } });
+      await server.start();
+      const command = postStartCommand(plannedPod(vllmPod(server.port)));
+      const started = Date.now();
+      const run = await runHook(command, shell, client, { limitSeconds: 120 });
+      expect(await finished(run)).toBe(
+        "done without warmup: GET /health answered 404, an answer that will not turn healthy (check the port, path and key)\n",
+      );
+      // The limit is 120 s; a few seconds is all a final answer may take, on any machine.
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(server.requestLines()).toEqual(["GET /health"]);
+    });
+
+    it("warms a pooling model with /v1/embeddings after a 404 from /v1/completions", async () => {
+      const server = play({
+        "/health": { statuses: [200] },
+        "/v1/models": { statuses: [200], body: MODELS },
+        "/v1/embeddings": { statuses: [200], body: "{}" },
+      });
+      await server.start();
+      const run = await runHook(postStartCommand(plannedPod(vllmPod(server.port))), shell, client);
+      expect(await finished(run)).toBe("done: the warm request answered 200\n");
+      expect(server.requestLines().slice(1)).toEqual([
+        "GET /v1/models",
+        "POST /v1/completions",
+        "POST /v1/embeddings",
+      ]);
+      expect(server.arrivals.at(-1)!.body.toString()).toBe(
+        '{"model":"served-llama","input":"warmup"}',
+      );
+    });
+
+    it("sends the completion without a model when GET /v1/models fails", async () => {
+      const server = play({
+        "/health": { statuses: [200] },
+        "/v1/models": { statuses: [500] },
+        "/v1/completions": { statuses: [200] },
+      });
+      await server.start();
+      const run = await runHook(postStartCommand(plannedPod(vllmPod(server.port))), shell, client);
+      expect(await finished(run)).toBe("done: the warm request answered 200\n");
+      expect(server.arrivals.at(-1)!.body.toString()).toBe('{"prompt":"warmup","max_tokens":1}');
+      expect(readLog(run.directory)).toContain(
+        "GET /v1/models answered 500, so the request names no model",
+      );
+    });
+
+    it("reads the key of --api-key $(NAME) from the env when it sends it", async () => {
+      const server = play({
+        "/health": { statuses: [200] },
+        "/v1/models": { statuses: [200], body: MODELS },
+        "/v1/completions": { statuses: [200] },
+      });
+      await server.start();
+      const pod = vllmPod(server.port);
+      const container = pod.spec!.containers[0]!;
+      container.args = [...container.args!, "--api-key", "$(SERVING_KEY)"];
+      container.env = [
+        { name: "SERVING_KEY", valueFrom: { secretKeyRef: { name: "k", key: "k" } } },
+      ];
+      const command = postStartCommand(plannedPod(pod));
+      expect(JSON.stringify(command)).not.toContain(API_KEY);
+      const run = await runHook(command, shell, client, { env: { SERVING_KEY: API_KEY } });
+      expect(await finished(run)).toBe("done: the warm request answered 200\n");
+      expect(server.arrivals.at(-1)!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+      expect(readLog(run.directory)).not.toContain(API_KEY);
+    });
+  });
+
+  describe.each(TLS_CLIENTS)("over HTTPS with only %s", (client) => {
+    it("checks health and warms on a self-signed certificate", async () => {
+      const ca = generateCA({ commonName: "model server CA" });
+      const tls = generateServingCert(ca, { dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] });
+      const server = play(
+        {
+          "/health": { statuses: [503, 200] },
+          "/v1/models": { statuses: [200], body: MODELS },
+          "/v1/completions": { statuses: [200] },
+        },
+        { tls },
+      );
+      await server.start();
+      const pod = vllmPod(server.port);
+      pod.spec!.containers[0]!.args!.push("--ssl-certfile", "/tls/tls.crt");
+      const run = await runHook(postStartCommand(plannedPod(pod)), shell, client);
+      expect(await finished(run)).toBe("done: the warm request answered 200\n");
+      expect(server.requestLines()).toEqual([
+        "GET /health",
+        "GET /health",
+        "GET /v1/models",
+        "POST /v1/completions",
+      ]);
+    });
+  });
+
+  it.each(["BusyBox wget", "bash"] as const)(
+    "says there is no HTTPS client when only %s is there, and writes the marker",
+    async (client) => {
+      const pod = vllmPod(8443);
+      pod.spec!.containers[0]!.readinessProbe!.httpGet!.scheme = "HTTPS";
+      const run = await runHook(postStartCommand(plannedPod(pod)), shell, client);
+      expect(await finished(run)).toMatch(
+        /^done without warmup: no HTTPS client \(curl, GNU wget, python3, python\) in PATH=/,
+      );
+    },
+  );
+
+  it("starts the warmup in a session of its own where setsid is", async () => {
+    const server = play({ "/health": { statuses: [200] } });
+    const port = await server.reserve();
+    const run = await runHook(postStartCommand(plannedPod(vllmPod(port))), shell, "curl", {
+      detach: true,
+    });
+    expectReturnedAtOnce(run);
+    // The warmup is the hook's own script run again as meshtune-warmup-run (and its children),
+    // all in one session that the first of them leads once setsid(1) has done its work.
+    let session: number | undefined;
+    await waitFor("the detached warmup's own session", () => {
+      const warmup = sessionsOf(run.directory, "meshtune-warmup-run");
+      const sessions = new Set(warmup.values());
+      [session] = sessions;
+      return sessions.size === 1 && warmup.has(session!);
+    });
+    expect(session).not.toBe(run.hook.group);
+    await server.start();
+    const marker = join(run.directory, "ready");
+    await waitFor("the marker's line", () => readFileSync(marker, { flag: "a+" }).includes("\n"));
+    await waitFor(
+      "the warmup to exit",
+      () => sessionsOf(run.directory, "meshtune-warmup-run").size === 0,
+    );
+    expect(readFileSync(marker, "utf8")).toBe(
+      "done: the warm request answered 404 (any answer counts as warm)\n",
+    );
   });
 
   it("without any HTTP client says why in the log and writes the marker", async () => {
@@ -187,7 +347,7 @@ describe.each(SHELLS)("the warmup hook in %s", (shell) => {
     );
     expect(run.hook.code).toBe(0);
     expect(await finished(run)).toMatch(
-      /^done without warmup: no HTTP client \(curl, wget, python3, python\)/,
+      /^done without warmup: no HTTP client \(curl, wget, python3, python, bash\)/,
     );
     expect(server.arrivals).toEqual([]);
   });

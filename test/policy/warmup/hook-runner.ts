@@ -22,8 +22,10 @@ import { applied } from "../../apply-patch.js";
 
 export const SHELLS = ["dash", "busybox"] as const;
 export type Shell = (typeof SHELLS)[number];
-export const CLIENTS = ["curl", "GNU wget", "BusyBox wget", "python3"] as const;
+export const CLIENTS = ["curl", "GNU wget", "BusyBox wget", "python3", "bash"] as const;
 export type Client = (typeof CLIENTS)[number] | "no client";
+/** The clients that speak TLS; BusyBox wget and bash's /dev/tcp do not. */
+export const TLS_CLIENTS = ["curl", "GNU wget", "python3"] as const;
 
 const BUSYBOX = "/usr/bin/busybox";
 const COREUTILS = "/usr/bin";
@@ -34,8 +36,12 @@ const CLIENT_BINARIES: Record<Client, [string, string][]> = {
   "GNU wget": [["wget", "/usr/bin/wget"]],
   "BusyBox wget": [["wget", BUSYBOX]],
   python3: [["python3", "/usr/bin/python3"]],
+  // An image with no HTTP client but bash, such as Ollama's.
+  bash: [["bash", "/bin/bash"]],
   "no client": [],
 };
+// setsid(1) and tr(1) let the hook start the warmup in a session of its own.
+const DETACH_TOOLS = ["setsid", "tr"];
 
 const created: string[] = [];
 
@@ -54,9 +60,9 @@ export function removeTemporaryDirectories(): void {
  * A PATH directory of symlinks holding only the script's tools (from coreutils for dash, BusyBox
  * applets for busybox sh) and the one HTTP client under test, so nothing else can be found.
  */
-export function toolbox(shell: Shell, client: Client): string {
+export function toolbox(shell: Shell, client: Client, options: { detach?: boolean } = {}): string {
   const directory = temporaryDirectory("path");
-  for (const tool of TOOLS) {
+  for (const tool of [...TOOLS, ...(options.detach ? DETACH_TOOLS : [])]) {
     symlinkSync(shell === "busybox" ? BUSYBOX : join(COREUTILS, tool), join(directory, tool));
   }
   for (const [name, target] of CLIENT_BINARIES[client]) symlinkSync(target, join(directory, name));
@@ -88,17 +94,22 @@ export interface HookOverrides {
   directory: string;
   limitSeconds: number;
   pauseSeconds: number;
+  /** Where the test's server listens, for a server whose port is fixed (TorchServe's 8080). */
   port?: number;
 }
 
+/** The planned argv with the test's directory, limits and (for a fixed port) the server's port. */
 export function forTest(command: string[], overrides: HookOverrides): string[] {
   const changed = command
     .with(hookArgumentIndex("dir"), overrides.directory)
     .with(hookArgumentIndex("limit"), String(overrides.limitSeconds))
     .with(hookArgumentIndex("pause"), String(overrides.pauseSeconds));
-  return overrides.port === undefined
-    ? changed
-    : changed.with(hookArgumentIndex("port"), String(overrides.port));
+  const { port } = overrides;
+  if (port === undefined) return changed;
+  const moved = (url: string) => url.replace(/^(https?:\/\/[^/]*:)\d+/, `$1${port}`);
+  const url = hookArgumentIndex("url");
+  const health = hookArgumentIndex("health");
+  return changed.with(url, moved(changed[url]!)).with(health, moved(changed[health]!));
 }
 
 export interface Finished {
@@ -113,13 +124,18 @@ export interface Finished {
  * Resolves when the process has exited and closed its stdout and stderr, which is when the
  * container runtime would consider the hook done.
  */
-export function runExec(argv: string[], shell: Shell, env: NodeJS.ProcessEnv): Promise<Finished> {
+export function runExec(
+  argv: string[],
+  shell: Shell,
+  env: NodeJS.ProcessEnv,
+  cwd?: string,
+): Promise<Finished> {
   const [program, ...args] = argv;
   if (program !== "/bin/sh") throw new Error(`expected a /bin/sh command, got ${program}`);
+  // The runtime runs the hook in the container's working directory (TorchServe's key file is there).
+  const options = { env, detached: true, ...(cwd !== undefined && { cwd }) };
   const child =
-    shell === "dash"
-      ? spawn(program, args, { env, detached: true })
-      : spawn(BUSYBOX, ["sh", ...args], { env, detached: true });
+    shell === "dash" ? spawn(program, args, options) : spawn(BUSYBOX, ["sh", ...args], options);
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 /** One request exactly as it arrived. */
@@ -13,6 +14,15 @@ export interface Arrival {
 export interface Route {
   statuses: number[];
   body?: string;
+  /** Send the body in chunks (Transfer-Encoding: chunked), as Node does without a length. */
+  chunked?: boolean;
+  /** The Authorization header it wants, and the status it answers without it. */
+  authorization?: { value: () => string; otherwise: number };
+}
+
+export interface PlayOptions {
+  /** A certificate and key: serve HTTPS. */
+  tls?: { cert: string; key: string };
 }
 
 /**
@@ -25,8 +35,11 @@ export class PlayedModelServer {
   private readonly served = new Map<string, number>();
   port = 0;
 
-  constructor(private readonly routes: Record<string, Route>) {
-    this.server = createServer((request, response) => {
+  constructor(
+    private readonly routes: Record<string, Route>,
+    options: PlayOptions = {},
+  ) {
+    const handler: Parameters<typeof createServer>[1] = (request, response) => {
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
       request.on("end", () => {
@@ -40,10 +53,24 @@ export class PlayedModelServer {
         const route = this.routes[path];
         const count = this.served.get(path) ?? 0;
         this.served.set(path, count + 1);
+        const wanted = route?.authorization;
+        if (wanted && request.headers.authorization !== wanted.value()) {
+          response.statusCode = wanted.otherwise;
+          response.end('{"code":400,"type":"InvalidKeyException"}');
+          return;
+        }
         response.statusCode = route ? (route.statuses[count] ?? route.statuses.at(-1)!) : 404;
-        response.end(route?.body ?? "");
+        const body = route?.body ?? "";
+        if (route?.chunked && body.length > 1) {
+          const half = Math.floor(body.length / 2);
+          response.write(body.slice(0, half));
+          response.end(body.slice(half));
+        } else {
+          response.end(body);
+        }
       });
-    });
+    };
+    this.server = options.tls ? createTlsServer(options.tls, handler) : createServer(handler);
   }
 
   /** Picks a free port without listening on it yet. */

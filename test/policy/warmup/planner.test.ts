@@ -27,9 +27,11 @@ function warnings(pod: V1Pod, from: Config = config): string[] {
 function hookArguments(container: V1Container) {
   const command = container.lifecycle?.postStart?.exec?.command;
   if (command === undefined) return undefined;
-  const [, , , , directory, limit, pause, port, health, mode, method, path, body, ...headers] =
+  const [, , , , directory, limit, pause, url, health, auth, mode, path, body, ...headers] =
     command;
-  return { directory, limit, pause, port, health, mode, method, path, body, headers };
+  // The port, for the many cases that only move it.
+  const port = /:(\d+)$/.exec(url ?? "")?.[1];
+  return { directory, limit, pause, url, port, health, auth, mode, path, body, headers };
 }
 
 function warmed(pod: V1Pod, index = 0) {
@@ -48,156 +50,216 @@ function withAnnotations(name: string, annotations: Record<string, string>): V1P
   return pod;
 }
 
-const HEALTH_ONLY = { mode: "health", method: "", path: "", body: "", headers: [] };
+const HEALTH_ONLY = { mode: "health", path: "", body: "", headers: [] };
+
+const OPENAI_COMPLETION = {
+  mode: "openai",
+  path: "/v1/completions",
+  body: '{"prompt":"warmup","max_tokens":1}',
+  headers: [JSON_CONTENT],
+};
+const TGI_GENERATE = {
+  mode: "request",
+  path: "/generate",
+  body: '{"inputs":"warmup","parameters":{"max_new_tokens":1}}',
+  headers: [JSON_CONTENT],
+};
 
 describe("the warmup of each model server", () => {
   it.each([
     {
       server: "vLLM",
-      pod: fixturePod("vllm-deployment"),
+      fixture: "vllm-deployment",
       expected: {
-        port: "8000",
+        url: "http://127.0.0.1:8000",
         health: "/health",
-        mode: "vllm",
-        method: "POST",
-        path: "/v1/completions",
-        body: '{"model":"@MODEL@","prompt":"warmup","max_tokens":1}',
-        headers: [JSON_CONTENT],
+        auth: "$VLLM_API_KEY",
+        ...OPENAI_COMPLETION,
+      },
+    },
+    {
+      server: "vLLM from the production-stack chart",
+      fixture: "vllm-production-stack-deployment",
+      expected: {
+        url: "http://127.0.0.1:8000",
+        health: "/health",
+        auth: "$VLLM_API_KEY",
+        ...OPENAI_COMPLETION,
+      },
+    },
+    {
+      server: "vLLM as a LeaderWorkerSet leader, behind Ray in sh -c",
+      fixture: "lws-vllm-leader-pod",
+      expected: {
+        url: "http://127.0.0.1:8080",
+        health: "/health",
+        auth: "$VLLM_API_KEY",
+        ...OPENAI_COMPLETION,
+      },
+    },
+    {
+      server: "vLLM of an LLMInferenceService, over HTTPS",
+      fixture: "llminferenceservice-deployment",
+      expected: {
+        url: "https://127.0.0.1:8000",
+        health: "/health",
+        auth: "$VLLM_API_KEY",
+        ...OPENAI_COMPLETION,
       },
     },
     {
       server: "TGI",
-      pod: fixturePod("tgi-statefulset"),
+      fixture: "tgi-statefulset",
       expected: {
-        port: "80",
+        url: "http://127.0.0.1:80",
         health: "/health",
-        mode: "request",
-        method: "POST",
-        path: "/generate",
-        body: '{"inputs":"warmup","parameters":{"max_new_tokens":1}}',
-        headers: [JSON_CONTENT],
+        auth: "$API_KEY",
+        ...TGI_GENERATE,
+      },
+    },
+    {
+      server: "TGI in Google's DLC, on AIP_HTTP_PORT",
+      fixture: "tgi-google-deployment",
+      expected: {
+        url: "http://127.0.0.1:8000",
+        health: "/health",
+        auth: "$API_KEY",
+        ...TGI_GENERATE,
       },
     },
     {
       server: "SGLang",
-      pod: fixturePod("sglang-pod"),
+      fixture: "sglang-pod",
+      expected: { url: "http://127.0.0.1:30000", health: "/health", auth: "", ...HEALTH_ONLY },
+    },
+    {
+      server: "SGLang started as sglang serve, with --api-key $(NAME)",
+      fixture: "sglang-serve-deployment",
       expected: {
-        port: "30000",
+        url: "http://127.0.0.1:30000",
         health: "/health",
-        mode: "request",
-        method: "POST",
-        path: "/generate",
-        body: '{"text":"warmup","sampling_params":{"max_new_tokens":1}}',
-        headers: [JSON_CONTENT],
+        auth: "$SGLANG_API_KEY",
+        ...HEALTH_ONLY,
       },
     },
     {
       server: "Triton",
-      pod: fixturePod("triton-deployment"),
-      expected: { port: "8000", health: "/v2/health/ready", ...HEALTH_ONLY },
+      fixture: "triton-deployment",
+      expected: {
+        url: "http://127.0.0.1:8000",
+        health: "/v2/health/ready",
+        auth: "",
+        ...HEALTH_ONLY,
+      },
     },
     {
-      server: "TorchServe",
-      pod: fixturePod("torchserve-deployment"),
-      expected: { port: "8080", health: "/ping", ...HEALTH_ONLY },
+      server: "TorchServe with token auth off",
+      fixture: "torchserve-deployment",
+      expected: { url: "http://127.0.0.1:8080", health: "/ping", auth: "", ...HEALTH_ONLY },
+    },
+    {
+      server: "KServe's TorchServe runtime, on KServe's own port",
+      fixture: "kserve-torchserve-pod",
+      expected: {
+        url: "http://127.0.0.1:8080",
+        health: "/v2/health/ready",
+        auth: "",
+        ...HEALTH_ONLY,
+      },
     },
     {
       server: "Ollama",
-      pod: fixturePod("ollama-deployment"),
+      fixture: "ollama-deployment",
       expected: {
-        port: "11434",
+        url: "http://127.0.0.1:11434",
         health: "/api/version",
+        auth: "",
         mode: "request",
-        method: "POST",
         path: "/api/generate",
         body: '{"model":"llama3.2","keep_alive":-1}',
         headers: [JSON_CONTENT],
       },
     },
     {
-      server: "KServe",
-      pod: fixturePod("kserve-predictor-pod"),
-      expected: { port: "8080", health: "/v2/health/live", ...HEALTH_ONLY },
+      server: "Ollama from its chart, health from its readinessProbe",
+      fixture: "ollama-chart-deployment",
+      expected: {
+        url: "http://127.0.0.1:11434",
+        health: "/",
+        auth: "",
+        mode: "request",
+        path: "/api/generate",
+        body: '{"model":"llama3.2:3b","keep_alive":-1}',
+        headers: [JSON_CONTENT],
+      },
+    },
+    {
+      server: "NVIDIA NIM from the NIM Operator",
+      fixture: "nim-operator-deployment",
+      expected: {
+        url: "http://127.0.0.1:8000",
+        health: "/v1/health/ready",
+        auth: "",
+        ...OPENAI_COMPLETION,
+      },
+    },
+    {
+      server: "llama.cpp's server",
+      fixture: "llamacpp-deployment",
+      expected: {
+        url: "http://127.0.0.1:8080",
+        health: "/health",
+        auth: "$LLAMA_API_KEY",
+        mode: "request",
+        path: "/completion",
+        body: '{"prompt":"warmup","n_predict":1}',
+        headers: [JSON_CONTENT],
+      },
+    },
+    {
+      server: "KServe huggingfaceserver, by its model's readiness",
+      fixture: "kserve-huggingface-pod",
+      expected: {
+        url: "http://127.0.0.1:8080",
+        health: "/v1/models/llama3",
+        auth: "",
+        ...OPENAI_COMPLETION,
+        path: "/openai/v1/completions",
+      },
+    },
+    {
+      server: "KServe's sklearnserver, by its model's readiness",
+      fixture: "kserve-predictor-pod",
+      expected: {
+        url: "http://127.0.0.1:8080",
+        health: "/v1/models/sklearn-iris",
+        auth: "",
+        ...HEALTH_ONLY,
+      },
     },
     {
       server: "a container described by meshtune.dev/warmup",
-      pod: fixturePod("reranker-warmup-pod"),
+      fixture: "reranker-warmup-pod",
       expected: {
-        port: "9000",
+        url: "http://127.0.0.1:9000",
         health: "/healthz",
+        auth: "",
         mode: "request",
-        method: "POST",
         path: "/rerank",
         body: '{"query":"warmup","documents":["warm"]}',
         headers: [JSON_CONTENT, "X-Warmup: meshtune"],
       },
     },
-  ])("warms $server with its own port, health and request", ({ pod, expected }) => {
-    expect(warmed(pod)).toEqual({
-      directory: "/var/run/meshtune",
-      limit: "900",
-      pause: "2",
-      ...expected,
-    });
-  });
-
-  it.each([
-    ["--port 9000", ["m", "--port", "9000"], {}, "9000"],
-    ["--port=9001", ["m", "--port=9001"], {}, "9001"],
-    ["the last --port", ["m", "--port", "1", "--port", "9002"], {}, "9002"],
-    [
-      "--port $(VLLM_HTTP_PORT) from the env",
-      ["m", "--port", "$(VLLM_HTTP_PORT)"],
-      { VLLM_HTTP_PORT: "9003" },
-      "9003",
-    ],
-  ])("reads vLLM's port from %s", (_, args, env, port) => {
-    const pod = withContainer("vllm-deployment", (container) => {
-      container.args = args;
-      container.env = Object.entries(env).map(([name, value]) => ({ name, value }));
-    });
-    expect(warmed(pod)?.port).toBe(port);
-  });
-
-  it("reads TGI's port from --port before the PORT env", () => {
-    const pod = withContainer("tgi-statefulset", (container) => {
-      container.args = ["--model-id", "m", "--port", "3000"];
-      container.env = [{ name: "PORT", value: "8080" }];
-    });
-    expect(warmed(pod)?.port).toBe("3000");
-    const envOnly = withContainer("tgi-statefulset", (container) => {
-      container.env = [{ name: "PORT", value: "8080" }];
-    });
-    expect(warmed(envOnly)?.port).toBe("8080");
-  });
-
-  it.each([
-    ["0.0.0.0", "11434"],
-    ["0.0.0.0:11500", "11500"],
-    ["http://0.0.0.0:11501", "11501"],
-    ["[::]:11502", "11502"],
-    [":11503", "11503"],
-  ])("reads Ollama's port from OLLAMA_HOST=%s", (host, port) => {
-    const pod = withContainer("ollama-deployment", (container) => {
-      container.env = [{ name: "OLLAMA_HOST", value: host }];
-    });
-    expect(warmed(pod)?.port).toBe(port);
+  ])("warms $server where it listens, on its health path", ({ fixture, expected }) => {
+    const { port, ...args } = warmed(fixturePod(fixture))!;
+    expect(port).toBe(expected.url.split(":").pop());
+    expect(args).toEqual({ directory: "/var/run/meshtune", limit: "900", pause: "2", ...expected });
   });
 
   it("only waits for Ollama's health when no meshtune.dev/warmup-model names a model", () => {
     const pod = fixturePod("ollama-deployment");
     delete pod.metadata!.annotations!["meshtune.dev/warmup-model"];
     expect(warmed(pod)).toMatchObject(HEALTH_ONLY);
-  });
-
-  it("reads Triton's --http-port and SGLang's --port", () => {
-    const triton = withContainer(
-      "triton-deployment",
-      (c) => void (c.args = ["--http-port", "8100"]),
-    );
-    const sglang = withContainer("sglang-pod", (c) => void (c.args = ["--model-path", "m"]));
-    expect(warmed(triton)?.port).toBe("8100");
-    expect(warmed(sglang)?.port).toBe("30000");
   });
 
   it("lets meshtune.dev/warmup override part of a server's defaults", () => {
@@ -208,15 +270,49 @@ describe("the warmup of each model server", () => {
       port: "8000",
       health: "/v2/health/ready",
       mode: "request",
-      method: "POST",
       path: "/v2/models/resnet/infer",
       body: '{"inputs":[]}',
     });
   });
 
+  it("sends a GET for a meshtune.dev/warmup path with no body, or an empty one", () => {
+    for (const annotation of ['{"path":"/warm"}', '{"path":"/warm","body":""}']) {
+      const pod = withAnnotations("triton-deployment", { "meshtune.dev/warmup": annotation });
+      expect(warmed(pod)).toMatchObject({ mode: "request", path: "/warm", body: "" });
+      expect(warnings(pod).join("\n")).toContain("then GET /warm");
+    }
+  });
+
   it("warms only the container meshtune.dev/warmup-container names", () => {
     const pod = apply(fixturePod("reranker-warmup-pod"));
     expect(pod.spec!.containers[1]).toEqual(fixturePod("reranker-warmup-pod").spec!.containers[1]);
+  });
+});
+
+describe("the model servers meshtune adds no hook to, saying why", () => {
+  it.each([
+    [
+      "a LeaderWorkerSet worker running Ray in the vLLM image",
+      "lws-vllm-worker-pod",
+      'no warmup for container "vllm-worker": it runs multi-node-serving.sh worker, not the vLLM server',
+    ],
+    [
+      "a data-parallel vLLM worker with --headless",
+      "llminferenceservice-dp-worker-pod",
+      'no warmup for container "main": it runs with --headless, so no API server listens',
+    ],
+    [
+      "TorchServe reading its address from its own config file",
+      "torchserve-chart-deployment",
+      'no warmup for container "torchserve": it reads its inference address from a config file meshtune cannot read; set "port" in meshtune.dev/warmup',
+    ],
+  ])("%s", (_, fixture, warning) => {
+    const pod = fixturePod(fixture);
+    expect(warmed(pod)).toBeUndefined();
+    expect(warnings(pod)).toContain(warning);
+    expect(apply(pod).spec!.containers[0]!.startupProbe).toEqual(
+      pod.spec!.containers[0]!.startupProbe,
+    );
   });
 });
 
@@ -287,7 +383,7 @@ describe("the hook meshtune adds", () => {
   it("tells what it set in short warnings", () => {
     expect(warnings(fixturePod("vllm-deployment"))).toEqual(
       expect.arrayContaining([
-        'set warmup on container "vllm" (vLLM): GET /health on port 8000, then POST /v1/completions',
+        'set warmup on container "vllm" (vLLM): GET /health on port 8000 (its readinessProbe), then POST /v1/completions',
         'set startupProbe on container "vllm": holds it until warm (915s at most)',
       ]),
     );
@@ -323,7 +419,7 @@ describe("what the pod already has", () => {
     const container = apply(pod).spec!.containers[0]!;
     expect(container.startupProbe).toEqual(probe);
     expect(container.lifecycle!.preStop).toEqual({ exec: { command: ["sleep", "5"] } });
-    expect(hookArguments(container)?.mode).toBe("vllm");
+    expect(hookArguments(container)?.mode).toBe("openai");
     expect(warnings(pod)).toContain(
       'kept the startupProbe of container "vllm"; it does not wait for the warmup',
     );
@@ -492,10 +588,13 @@ describe("warmup that cannot be done", () => {
     [
       "an env reference it cannot resolve",
       ["m", "--port", "$(NOWHERE)"],
-      '--port is "$(NOWHERE)", not a port number; set "port" in meshtune.dev/warmup',
+      '--port is "$(NOWHERE)", which meshtune cannot read at admission; set "port" in meshtune.dev/warmup',
     ],
-  ])("warns and adds no hook for vLLM with %s", (_, args, problem) => {
-    const pod = withContainer("vllm-deployment", (container) => void (container.args = args));
+  ])("warns and adds no hook for vLLM with %s and no probe to follow", (_, args, problem) => {
+    const pod = withContainer("vllm-deployment", (container) => {
+      container.args = args;
+      delete container.readinessProbe;
+    });
     expect(warmed(pod)).toBeUndefined();
     expect(warnings(pod)).toContain(`no warmup for container "vllm": ${problem}`);
   });
@@ -510,9 +609,10 @@ describe("warmup that cannot be done", () => {
       'no warmup for container "tgi": its PORT env is not a port number; set "port" in meshtune.dev/warmup',
     );
     const ollama = withContainer("ollama-deployment", (c) => {
-      c.env = [{ name: "OLLAMA_HOST", value: "0.0.0.0:p0rt" }];
+      c.env = [{ name: "OLLAMA_HOST", value: "10.0.0.1:p0rt" }];
     });
-    expect(warmed(ollama)).toBeUndefined();
+    // Ollama itself falls back to 11434 for a port it cannot parse (envconfig.Host).
+    expect(warmed(ollama)?.url).toBe("http://10.0.0.1:11434");
     expect(warnings(ollama).join("\n")).not.toContain("p0rt");
   });
 
@@ -520,6 +620,7 @@ describe("warmup that cannot be done", () => {
     const vllm = withContainer("vllm-deployment", (c) => {
       c.args = ["meta-llama/Meta-Llama-3-8B-Instruct", "--port", "$(VLLM_PORT)"];
       c.env = [{ name: "VLLM_PORT", value: "s3cr3t-value" }];
+      delete c.readinessProbe;
     });
     expect(warmed(vllm)).toBeUndefined();
     expect(warnings(vllm)).toContain(
