@@ -11,24 +11,51 @@ function unquoted(word: string): string {
   return /^(["']).*\1$/s.test(word) ? word.slice(1, -1) : word;
 }
 
+/** A word of the command line, split once at its first "=" (`--flag=value`). */
+interface Word {
+  text: string;
+  /** The part before "=", or the whole word, with "_" read as "-". */
+  name: string;
+  /** The part after "=", when there is one. */
+  inline?: string;
+}
+
+function readWord(text: string): Word {
+  const equals = text.indexOf("=");
+  if (equals < 0) return { text, name: normal(text) };
+  return { text, name: normal(text.slice(0, equals)), inline: text.slice(equals + 1) };
+}
+
 /**
  * A container's command line, read the way argparse, clap and getopt read theirs: `--flag value`,
  * `--flag=value`, and for a one-letter flag `-p 8080`, `-p8080` and `-p=8080`. The last one wins.
+ * Its words are split and normalised once: the planner asks about many flags.
  */
 export class CommandLine {
   readonly words: string[];
+  readonly #read: Word[];
 
   constructor(container: V1Container) {
     this.words = commandWords(container);
+    this.#read = this.words.map(readWord);
   }
 
   /** The values of these flags, in the order given; "" for one given last on the line. */
   values(flags: readonly string[]): string[] {
-    return this.words.flatMap((word, index) => {
-      const found = flags.map((flag) => flagValue(word, flag, this.words[index + 1]));
-      const value = found.find((each) => each !== undefined);
-      return value === undefined ? [] : [unquoted(value)];
+    const wanted = flags.map((flag) => ({
+      name: normal(flag),
+      short: /^-[A-Za-z]$/.test(flag) ? flag : undefined,
+    }));
+    const found: string[] = [];
+    this.#read.forEach((word, index) => {
+      for (const flag of wanted) {
+        const value = flagValue(word, flag, this.words[index + 1]);
+        if (value === undefined) continue;
+        found.push(unquoted(value));
+        return;
+      }
     });
+    return found;
   }
 
   /** The value of the last of these flags given. */
@@ -42,9 +69,14 @@ export class CommandLine {
   }
 }
 
-function flagValue(word: string, flag: string, next: string | undefined): string | undefined {
-  const [name = "", ...rest] = word.split("=");
-  if (normal(name) === normal(flag)) return rest.length > 0 ? rest.join("=") : (next ?? "");
-  const short = /^-[A-Za-z]$/.test(flag);
-  return short && word.startsWith(flag) && word.length > 2 ? word.slice(2) : undefined;
+function flagValue(
+  word: Word,
+  flag: { name: string; short?: string },
+  next: string | undefined,
+): string | undefined {
+  if (word.name === flag.name) return word.inline ?? next ?? "";
+  const { short } = flag;
+  return short && word.text.startsWith(short) && word.text.length > 2
+    ? word.text.slice(2)
+    : undefined;
 }
