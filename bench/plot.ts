@@ -101,8 +101,10 @@ export function latencyPlot(title: string, subtitle: string, series: Series[]): 
     (a, b) => a - b,
   );
   const values = series.flatMap((s) => s.points.flatMap((p) => [p.p50Ms, p.p99Ms]));
-  const ticks = decades(Math.min(...values) / 1.5, Math.max(...values) * 1.5);
-  const [low = 0.01, high = 100] = [ticks[0], ticks.at(-1)];
+  // The axis spans every point, with room around them; ticks fall within it.
+  const low = Math.min(...values) / 1.5;
+  const high = Math.max(...values) * 1.5;
+  const ticks = decades(low, high);
   const x = logScale(rates[0]! / 1.3, rates.at(-1)! * 1.3, PLOT_W, false);
   const y = logScale(low, high, PLOT_H, true);
   return [
