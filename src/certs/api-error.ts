@@ -10,7 +10,7 @@ export function describeApiError(action: string, error: unknown): Error {
   const status = statusOf(error);
   if (status === 401 || status === 403) {
     return new Error(
-      `cannot ${action}: the API answered ${status}; check that the pod's ServiceAccount is bound to meshtune's Role and ClusterRole`,
+      `cannot ${action}: the API answered ${status}; check that meshtune's identity (in the chart, the pod's ServiceAccount) is bound to meshtune's Role and ClusterRole`,
     );
   }
   const detail =

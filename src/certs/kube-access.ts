@@ -121,6 +121,13 @@ function clusterOf(
   const server = text(found?.cluster?.server);
   if (found?.cluster === undefined || server === undefined)
     throw kubeconfig.problem(`the current context names no cluster with a server`);
+  const unsupported = ["proxy-url", "tls-server-name"].find(
+    (key) => found.cluster?.[key] !== undefined,
+  );
+  if (unsupported !== undefined)
+    throw kubeconfig.problem(
+      `cluster "${name}" sets ${unsupported}, which meshtune's certificate keeper does not support; give it the API's own address`,
+    );
   if (found.cluster["insecure-skip-tls-verify"] === true)
     throw kubeconfig.problem(
       `cluster "${name}" skips TLS verification, which meshtune does not do; give it certificate-authority-data`,
@@ -136,12 +143,23 @@ function credentialsOf(
   name: string | undefined,
 ): Pick<KubeAccess, "token" | "cert" | "key"> {
   const found = kubeconfig.find("users", name);
+  if (name !== undefined && found === undefined)
+    throw kubeconfig.problem(`the current context names user "${name}", which it does not have`);
   const user = found?.user ?? {};
   const base = found?.base ?? "";
-  const unsupported = ["exec", "auth-provider", "username"].find((key) => user[key] !== undefined);
+  // Impersonation ignored would act with more privilege than the kubeconfig asks for.
+  const unsupported = [
+    "exec",
+    "auth-provider",
+    "username",
+    "as",
+    "as-uid",
+    "as-groups",
+    "as-user-extra",
+  ].find((key) => user[key] !== undefined);
   if (unsupported !== undefined)
     throw kubeconfig.problem(
-      `user "${name}" authenticates with ${unsupported}, which meshtune's certificate keeper does not; give it a token or a client certificate, or run it in the cluster`,
+      `user "${name}" sets ${unsupported}, which meshtune's certificate keeper does not support; give it a token or a client certificate, or run it in the cluster`,
     );
   const token = text(user.token);
   const file = text(user.tokenFile);

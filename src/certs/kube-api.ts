@@ -82,7 +82,8 @@ export class KubeApi {
     }
     return new Promise<T>((resolve, reject) => {
       const req = request(
-        new URL(path, this.access.server),
+        // Joined, not resolved: a server URL may have a path (a proxy's /k8s/clusters/c-x).
+        new URL(this.access.server + path),
         { method, headers, agent: this.#agent, timeout: CALL_TIMEOUT_MS },
         (res) => {
           const chunks: Buffer[] = [];

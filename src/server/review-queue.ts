@@ -70,6 +70,11 @@ export class ReviewQueue {
       now = this.now();
     }
     this.#compact();
+    // An empty queue ends the overload: a later slow review starts a new second of standing.
+    if (this.length === 0) {
+      this.#standingSince = undefined;
+      this.#shedding = false;
+    }
     this.#scheduled = this.length > 0;
     if (this.#scheduled) setImmediate(() => this.#drain());
   }

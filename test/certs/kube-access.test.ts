@@ -131,7 +131,33 @@ describe("loadKubeAccess", () => {
       ),
     );
     expect(() => loadKubeAccess({ ...noHome, KUBECONFIG: path })).toThrow(
-      `the kubeconfig ${path}: user "dev" authenticates with exec, which meshtune's certificate keeper does not; give it a token or a client certificate, or run it in the cluster`,
+      `the kubeconfig ${path}: user "dev" sets exec, which meshtune's certificate keeper does not support; give it a token or a client certificate, or run it in the cluster`,
+    );
+  });
+
+  it("refuses impersonation rather than act with more privilege than the kubeconfig asks for", () => {
+    const path = kubeconfigFile(
+      oneContext({ server: "https://api:6443" }, { token: "t", as: "bob" }),
+    );
+    expect(() => loadKubeAccess({ ...noHome, KUBECONFIG: path })).toThrow(
+      `user "dev" sets as, which meshtune's certificate keeper does not support`,
+    );
+  });
+
+  it("says which user the context names when the file does not have it, rather than call anonymously", () => {
+    const config = { ...oneContext({ server: "https://api:6443" }, { token: "t" }), users: [] };
+    const path = kubeconfigFile(config);
+    expect(() => loadKubeAccess({ ...noHome, KUBECONFIG: path })).toThrow(
+      `the kubeconfig ${path}: the current context names user "dev", which it does not have`,
+    );
+  });
+
+  it("refuses a proxy it would not go through", () => {
+    const path = kubeconfigFile(
+      oneContext({ server: "https://api:6443", "proxy-url": "http://proxy:3128" }, { token: "t" }),
+    );
+    expect(() => loadKubeAccess({ ...noHome, KUBECONFIG: path })).toThrow(
+      `cluster "dev" sets proxy-url, which meshtune's certificate keeper does not support`,
     );
   });
 

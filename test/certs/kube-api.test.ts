@@ -34,6 +34,21 @@ describe("KubeApi", () => {
     }
   });
 
+  it("keeps a path the server's URL has, as behind a proxy's /k8s/clusters/<id>", async () => {
+    const client = new KubeApi({
+      ...api.access(),
+      server: `${api.access().server}/k8s/clusters/c-1`,
+    });
+    try {
+      await client.get(`${SECRETS}/meshtune-tls`).catch(() => undefined);
+      expect(api.requests.map((request) => request.path)).toEqual([
+        `/k8s/clusters/c-1${SECRETS}/meshtune-tls`,
+      ]);
+    } finally {
+      client.close();
+    }
+  });
+
   it("turns an error answer into its status and the API's own message", async () => {
     const client = new KubeApi(api.access());
     try {
@@ -53,7 +68,7 @@ describe("KubeApi", () => {
     try {
       const error = await client.get(`${SECRETS}/meshtune-tls`).catch((e: unknown) => e);
       expect(describeApiError("read Secret meshtune/meshtune-tls", error).message).toBe(
-        "cannot read Secret meshtune/meshtune-tls: the API answered 401; check that the pod's ServiceAccount is bound to meshtune's Role and ClusterRole",
+        "cannot read Secret meshtune/meshtune-tls: the API answered 401; check that meshtune's identity (in the chart, the pod's ServiceAccount) is bound to meshtune's Role and ClusterRole",
       );
     } finally {
       client.close();

@@ -273,7 +273,7 @@ describe("self-signed certificates in the cluster", () => {
 
   it("is refused a Secret the shipped Role does not name, and says which binding to check", async () => {
     await expect(replica({ secretName: "someone-elses-tls" }).round()).rejects.toThrow(
-      "cannot read Secret meshtune/someone-elses-tls: the API answered 403; check that the pod's ServiceAccount is bound to meshtune's Role and ClusterRole",
+      "cannot read Secret meshtune/someone-elses-tls: the API answered 403; check that meshtune's identity (in the chart, the pod's ServiceAccount) is bound to meshtune's Role and ClusterRole",
     );
   });
 

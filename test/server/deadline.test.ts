@@ -11,13 +11,18 @@ describe("answerWithinMs", () => {
 
   it("reads the durations Go writes: fractions, minutes, milliseconds", () => {
     expect(answerWithinMs("/mutate?timeout=2.5s", FALLBACK)).toBe(2000);
-    expect(answerWithinMs("/mutate?timeout=500ms", FALLBACK)).toBe(400);
     expect(answerWithinMs("/mutate?foo=bar&timeout=1m0s", FALLBACK)).toBe(24_000);
   });
 
   it("follows a timeoutSeconds of 30, the most a webhook configuration may have, and no more", () => {
     expect(answerWithinMs("/mutate?timeout=30s", FALLBACK)).toBe(24_000);
     expect(answerWithinMs("/mutate?timeout=1h", FALLBACK)).toBe(24_000);
+  });
+
+  it("falls back to --request-timeout for less than a second, which no apiserver sends (it rounds up)", () => {
+    expect(answerWithinMs("/mutate?timeout=500ms", FALLBACK)).toBe(FALLBACK);
+    expect(answerWithinMs("/mutate?timeout=1ns", FALLBACK)).toBe(FALLBACK);
+    expect(answerWithinMs("/mutate?timeout=1s", FALLBACK)).toBe(800);
   });
 
   it("falls back to --request-timeout when the request does not say", () => {

@@ -148,6 +148,23 @@ describe("ReviewQueue", () => {
     );
   });
 
+  it("forgets an overload once it has emptied: a slow review much later is planned, not shed", async () => {
+    // A burst whose reviews wait over the target for over a second turns shedding on.
+    const { queue, clock, queued } = queueWith(60);
+    const burst = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        queue.answer(queued(review(`b${i}`)), clock.now + 30 * SECOND, here),
+      ),
+    );
+    expect(burst.map(outcome)).toContain("shed");
+    expect(queue.length).toBe(0);
+    // A minute later one review waits 60 ms for its turn (the event loop was busy elsewhere).
+    clock.now += 60 * SECOND;
+    const later = queue.answer(queued(review("later")), clock.now + 4 * SECOND, here);
+    clock.now += 60;
+    expect(outcome(await later)).toBe("patched");
+  });
+
   it("plans in slices, so the event loop turns during a burst", async () => {
     const { queue, queued } = queueWith(1);
     const order: string[] = [];

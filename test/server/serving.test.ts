@@ -166,10 +166,10 @@ describe("the connection", () => {
   it("keeps to the timeout the apiserver puts in the URL (the webhook's timeoutSeconds) over its own", async () => {
     const harness = await harnessWith({ requestTimeoutMs: 20_000 });
     const started = performance.now();
-    const status = await stalledReview(harness, "/mutate?timeout=500ms");
+    const status = await stalledReview(harness, "/mutate?timeout=1s");
     expect(performance.now() - started).toBeLessThan(5000);
     expect(status.code).toBe(408);
-    expect(JSON.parse(status.body).message).toBe("the review did not arrive within 400 ms");
+    expect(JSON.parse(status.body).message).toBe("the review did not arrive within 800 ms");
   });
 });
 
