@@ -15,7 +15,7 @@ const LOG_BUFFER_BYTES = 8 * 1024 * 1024;
  * those before.
  */
 const LOG_BATCH_BYTES = 64 * 1024;
-const LOG_FLUSH_MS = 1000;
+export const LOG_FLUSH_MS = 1000;
 /** How a review's line ends: pino writes the message last. */
 const REVIEW_LINE_END = '"msg":"review"}\n';
 

@@ -10,6 +10,7 @@ import { ISTIO } from "../../src/policy/meshes/istio.js";
 import { LINKERD } from "../../src/policy/meshes/linkerd.js";
 import { only } from "../install/objects.js";
 import { helmTemplate } from "../install/render.js";
+import { LOG_FLUSH_MS } from "../../src/server/logger.js";
 import { SHIPPED_CONFIG } from "../server/harness.js";
 import { reviewsLogged, tunedByEngine } from "./expected.js";
 import {
@@ -78,7 +79,11 @@ const volumeNames = (pod: V1Pod) => (pod.spec?.volumes ?? []).map(({ name }) => 
 
 let env: MeshtuneCluster;
 const kubectl = (args: string[], input?: string) => env.cluster.kubectl(args, input);
-const reviews = (namespace: string) => reviewsLogged(env.meshtune.logs(), namespace);
+/** The reviews meshtune logged for `namespace`, once its batched review lines are all written. */
+async function reviews(namespace: string) {
+  await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS + 250));
+  return reviewsLogged(env.meshtune.logs(), namespace);
+}
 
 beforeAll(async () => {
   env = await startMeshtuneCluster({ config: CONFIG_TEXT });
@@ -153,7 +158,7 @@ describe("kubectl apply --dry-run=server of a vLLM pod in an opted-in namespace"
     expect(warnings).toContain(
       `meshtune: set annotation ${ISTIO.proxyCPU}="${gpuInference.sidecar.istio.cpuRequest}"`,
     );
-    expect(reviews(OPTED_IN).filter((line) => line.name === "llama-3-8b-preview")).toEqual([
+    expect((await reviews(OPTED_IN)).filter((line) => line.name === "llama-3-8b-preview")).toEqual([
       expect.objectContaining({ dryRun: true, outcome: "patched", profile: "gpu-inference" }),
     ]);
     await expect(kubectl(["get", "pod", "llama-3-8b-preview", "-n", OPTED_IN])).rejects.toThrow(
@@ -241,7 +246,7 @@ describe("other pods created in an opted-in namespace", () => {
     expect(server.startupProbe?.exec).toBeDefined();
     expect(warnings).toEqual(tunedByEngine(pod, config).warnings);
     // meshtune saw the pod before the apiserver named it, and logged it by its generateName.
-    const logged = reviews(OPTED_IN).filter((line) => line.generateName === prefix);
+    const logged = (await reviews(OPTED_IN)).filter((line) => line.generateName === prefix);
     expect(logged).toEqual([expect.objectContaining({ dryRun: false, outcome: "patched" })]);
     expect(logged[0]?.name).toBeUndefined();
   });
@@ -335,7 +340,7 @@ describe("pods meshtune leaves alone", () => {
     expect(container(stored, "web").lifecycle).toBeUndefined();
     expect(volumeNames(stored)).not.toContain(WARMUP_VOLUME);
     // The apiserver did ask: meshtune looked at the pod and chose to leave it.
-    expect(reviews(OPTED_IN).filter((line) => line.name === "storefront-web")).toEqual([
+    expect((await reviews(OPTED_IN)).filter((line) => line.name === "storefront-web")).toEqual([
       expect.objectContaining({ outcome: "skipped", skipped: "not a GPU or inference pod" }),
     ]);
   });
@@ -349,7 +354,7 @@ describe("pods meshtune leaves alone", () => {
     expect(stored.metadata?.annotations).toBeUndefined();
     expect(container(stored, "vllm").lifecycle).toBeUndefined();
     expect(container(stored, "vllm").startupProbe).toBeUndefined();
-    expect(reviews(NOT_OPTED_IN)).toEqual([]);
+    expect(await reviews(NOT_OPTED_IN)).toEqual([]);
   });
 
   it("never calls meshtune for a vLLM pod in kube-system, even when that namespace is labelled", async () => {
@@ -363,7 +368,7 @@ describe("pods meshtune leaves alone", () => {
     expect(warnings).toEqual([]);
     expect(stored.metadata?.annotations).toBeUndefined();
     expect(container(stored, "vllm").lifecycle).toBeUndefined();
-    expect(reviews("kube-system")).toEqual([]);
+    expect(await reviews("kube-system")).toEqual([]);
   });
 
   it("honours meshtune.dev/profile: off on a vLLM pod, and says so", async () => {
